@@ -1,0 +1,16 @@
+# The hub's API server. Neo4j runs in its own container (see docker-compose.yml).
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    HUB_ENV=production HUB_HOST=0.0.0.0 HUB_PORT=8000
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY hub ./hub
+COPY connectors ./connectors
+COPY schema ./schema
+COPY policies ./policies
+RUN pip install --no-cache-dir . && useradd --system --uid 10001 hub
+USER hub
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
+  CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+CMD ["hub", "serve"]

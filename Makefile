@@ -1,0 +1,58 @@
+# Two commands for a new user:  `make run`  and  `make test`  (see README.md).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO_SUBJECTS ?= 300
+
+.PHONY: help venv run test unit lint fmt neo4j-start neo4j-stop bench bench-quick clean
+
+help:
+	@echo "make run    start Neo4j, migrate, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make test   lint, type-check and run the whole test suite on a real Neo4j"
+	@echo "make unit   the fast tests only (no database)"
+	@echo "make bench  the benchmark suite (see bench/README.md)"
+
+# Re-install whenever pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	$(BIN)/hub neo4j start
+	$(BIN)/hub migrate
+	$(BIN)/hub demo load --subjects $(DEMO_SUBJECTS)
+	@echo
+	@echo "Try:  curl -s http://127.0.0.1:8000/readyz"
+	@echo "      curl -s http://127.0.0.1:8000/graphql -H 'content-type: application/json' -d '{\"query\":\"{ version }\"}'"
+	@echo "      open http://127.0.0.1:8000/graphql in a browser (GraphiQL, development mode)"
+	@echo
+	$(BIN)/hub serve
+
+lint: venv
+	$(BIN)/ruff check hub connectors tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit -q
+
+neo4j-start: venv
+	$(BIN)/hub neo4j start
+
+neo4j-stop: venv
+	$(BIN)/hub neo4j stop
+
+bench: venv
+	$(BIN)/python -m bench $(ARGS)
+
+bench-quick: venv
+	$(BIN)/python -m bench --quick $(ARGS)
+
+clean:
+	-$(BIN)/hub neo4j stop
+	rm -rf .hub .pytest_cache .mypy_cache .ruff_cache

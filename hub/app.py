@@ -1,0 +1,116 @@
+"""The Starlette application: lifespan-managed driver, health probes and ``/graphql``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import neo4j
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+
+from hub import __version__
+from hub.api.schema import schema
+from hub.graph import migrations
+from hub.graph.driver import async_driver, connection
+from hub.settings import Settings, get_settings
+
+log = logging.getLogger("hub.app")
+MIGRATION_RETRY_SECONDS = 5.0
+
+
+@dataclass
+class HubState:
+    """What the running app holds: settings, the one driver, migration status."""
+
+    settings: Settings
+    driver: neo4j.AsyncDriver
+    database: str
+    migrated: bool = False
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+async def _migrate_until_done(state: HubState) -> None:
+    """Apply migrations, retrying while the database is unreachable."""
+    while True:
+        try:
+            applied = await migrations.migrate(state.driver, state.database,
+                                               state.settings.schema_dir)
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError):
+            log.warning("database unavailable; migrations will be retried",
+                        extra={"retry_in_s": MIGRATION_RETRY_SECONDS})
+            await asyncio.sleep(MIGRATION_RETRY_SECONDS)
+            continue
+        state.migrated = True
+        log.info("migrations applied", extra={"applied": [m.version for m in applied]})
+        return
+
+
+async def readyz(request: Request) -> JSONResponse:
+    """200 when Neo4j answers and every migration is applied; 503 otherwise."""
+    state: HubState = request.app.state.hub
+    try:
+        async with asyncio.timeout(state.settings.ready_timeout):
+            pending = await migrations.pending(state.driver, state.database,
+                                               state.settings.schema_dir)
+    except Exception as exc:  # any failure to answer means "not ready"
+        log.warning("readiness check failed", extra={"error": type(exc).__name__})
+        return JSONResponse({"status": "unavailable", "database": "unreachable"},
+                            status_code=503, headers={"Retry-After": "5"})
+    if pending:
+        return JSONResponse({"status": "unavailable", "database": "ok",
+                             "pending_migrations": [m.version for m in pending]},
+                            status_code=503, headers={"Retry-After": "5"})
+    return JSONResponse({"status": "ready", "database": "ok"})
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """200 while the process is up (liveness); says nothing about the database."""
+    return JSONResponse({"status": "ok", "version": __version__})
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the app; the driver is opened and closed by the lifespan."""
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        conn = connection(settings)
+        driver = async_driver(conn)
+        state = HubState(settings=settings, driver=driver, database=conn.database)
+        app.state.hub = state
+        if settings.migrate_on_start:
+            # An edited migration fails start-up here; an unreachable database does not:
+            # the hub comes up unready and keeps retrying.
+            with contextlib.suppress(neo4j.exceptions.ServiceUnavailable, OSError):
+                await migrations.migrate(driver, conn.database, settings.schema_dir)
+                state.migrated = True
+            if not state.migrated:
+                state.tasks.append(asyncio.create_task(_migrate_until_done(state)))
+        log.info("hub started", extra={"env": settings.env, "neo4j": conn.uri,
+                                       "version": __version__})
+        try:
+            yield
+        finally:
+            for task in state.tasks:
+                task.cancel()
+            await driver.close()
+
+    graphql = GraphQL(
+        schema,
+        graphql_ide=None if settings.production else "graphiql",
+        allow_queries_via_get=not settings.production,
+    )
+    routes = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)

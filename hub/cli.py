@@ -1,0 +1,133 @@
+"""The ``hub`` command: run the server, manage the local Neo4j, migrate, ingest."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from typing import Annotated, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from hub.errors import HubError
+from hub.settings import get_settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(help="The credit data-sharing hub.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+neo4j_app = typer.Typer(help="The project's own local Neo4j server.", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
+console = Console(stderr=True)
+
+
+def friendly(fn: Callable[P, R]) -> Callable[P, R]:
+    """Print a HubError as message + suggestion and exit 1, without a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except HubError as exc:
+            console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            if exc.suggestion:
+                console.print(f"[yellow]hint:[/yellow] {exc.suggestion}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def say(message: str) -> None:
+    console.print(message, highlight=False)
+
+
+@neo4j_app.command("start")
+@friendly
+def neo4j_start() -> None:
+    """Start the local Neo4j (downloading it on first use); reuse it if running."""
+    from hub.neo4j_local import LocalNeo4j
+
+    server = LocalNeo4j(get_settings())
+    running = server.status()
+    state = running or server.start(progress=say)
+    if running:
+        say(f"Neo4j already running on {state.uri} (pid {state.pid}); log: {state.log}")
+    typer.echo(state.uri)
+
+
+@neo4j_app.command("stop")
+@friendly
+def neo4j_stop() -> None:
+    """Stop the local Neo4j cleanly."""
+    from hub.neo4j_local import LocalNeo4j
+
+    if LocalNeo4j(get_settings()).stop():
+        say("Neo4j stopped.")
+    else:
+        say("Neo4j was not running.")
+
+
+@neo4j_app.command("status")
+@friendly
+def neo4j_status() -> None:
+    """Show whether the local Neo4j is running (exit code 3 if not)."""
+    from hub.neo4j_local import LocalNeo4j
+
+    server = LocalNeo4j(get_settings())
+    state = server.status()
+    if state is None:
+        say(f"Neo4j is not running (home: {server.home}).")
+        raise typer.Exit(3)
+    typer.echo(f"running pid={state.pid} uri={state.uri} version={state.version} "
+               f"log={state.log}")
+
+
+@app.command()
+@friendly
+def migrate() -> None:
+    """Apply pending schema migrations (schema/neo4j/NNNN_*.cypher)."""
+    from hub.graph import migrations
+    from hub.graph.driver import async_driver, connection
+
+    settings = get_settings()
+    conn = connection(settings)
+
+    async def run() -> list[migrations.Migration]:
+        async with async_driver(conn) as driver:
+            return await migrations.migrate(driver, conn.database, settings.schema_dir)
+
+    applied = asyncio.run(run())
+    for migration in applied:
+        say(f"applied {migration.path.name}")
+    say(f"{len(applied)} migration(s) applied; schema is up to date.")
+
+
+@app.command()
+@friendly
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (HUB_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (HUB_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API under uvicorn."""
+    import uvicorn
+
+    from hub import logs
+    from hub.graph.driver import connection
+
+    settings = get_settings()
+    connection(settings)  # fail here, with the hint, rather than inside a worker
+    logs.configure(settings.log_level)
+    uvicorn.run("hub.app:create_app", factory=True, host=host or settings.host,
+                port=port or settings.port, workers=workers, log_config=None,
+                access_log=False, proxy_headers=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

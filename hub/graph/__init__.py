@@ -1,0 +1,1 @@
+"""The graph: driver lifecycle, migrations, Cypher builders and batched writers."""

@@ -1,0 +1,134 @@
+"""Test fixtures: a real Neo4j 5.26 for the whole session, a clean graph per test.
+
+The project's own local server is started (under ``.hub/test-neo4j``) unless ``NEO4J_URI``
+points at another one. If it cannot be started the session fails with the reason:
+database behaviour is never skipped or mocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import neo4j
+import pytest
+import uvicorn
+
+from hub.graph import migrations
+from hub.graph.driver import Connection, async_driver, sync_driver
+from hub.neo4j_local import LocalNeo4j
+from hub.settings import PROJECT_ROOT, Neo4jSettings, Settings
+
+TEST_HOME = PROJECT_ROOT / ".hub" / "test-neo4j"
+
+
+def make_settings(**overrides: object) -> Settings:
+    """Settings for tests: small Neo4j memory, nothing read from a developer's env."""
+    base: dict[str, object] = {
+        "neo4j_heap": os.environ.get("HUB_NEO4J_HEAP", "1g"),
+        "neo4j_pagecache": os.environ.get("HUB_NEO4J_PAGECACHE", "512m"),
+        "state_dir": PROJECT_ROOT / ".hub",
+        "pii_key": "test-pii-key-not-for-production",
+    }
+    base.update(overrides)
+    return Settings(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def neo4j_conn() -> Iterator[Connection]:
+    uri = os.environ.get("NEO4J_URI")
+    if uri:
+        yield Connection(uri, os.environ.get("NEO4J_USER", "neo4j"),
+                         os.environ.get("NEO4J_PASSWORD", ""),
+                         os.environ.get("NEO4J_DATABASE", "neo4j"), local=False)
+        return
+    server = LocalNeo4j(make_settings(), home=TEST_HOME)
+    try:
+        state = server.start(progress=lambda m: print(m, flush=True))
+    except Exception as exc:
+        pytest.fail(f"Could not start the test Neo4j: {exc}", pytrace=False)
+    try:
+        yield Connection(state.uri, state.user, state.password, "neo4j", local=True)
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def driver(neo4j_conn: Connection) -> Iterator[neo4j.Driver]:
+    drv = sync_driver(neo4j_conn)
+    drv.verify_connectivity()
+
+    async def apply() -> None:
+        async with async_driver(neo4j_conn) as adrv:
+            await migrations.migrate(adrv, neo4j_conn.database, PROJECT_ROOT / "schema" / "neo4j")
+
+    asyncio.run(apply())
+    yield drv
+    drv.close()
+
+
+def wipe(drv: neo4j.Driver, database: str = "neo4j") -> None:
+    """Delete every node but the migration records (constraints and indexes stay)."""
+    with drv.session(database=database) as session:
+        session.run(
+            "MATCH (n) WHERE NOT n:Migration "
+            "CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
+
+
+@pytest.fixture
+def graph(driver: neo4j.Driver, neo4j_conn: Connection) -> Iterator[neo4j.Driver]:
+    """A driver on a clean graph (migrations applied)."""
+    wipe(driver, neo4j_conn.database)
+    yield driver
+
+
+@pytest.fixture
+def hub_settings(neo4j_conn: Connection) -> Settings:
+    """Settings pointing the hub at the test database."""
+    return make_settings(neo4j=Neo4jSettings(uri=neo4j_conn.uri, user=neo4j_conn.user,
+                                             password=neo4j_conn.password,  # type: ignore[arg-type]
+                                             database=neo4j_conn.database))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_server(settings: Settings) -> Iterator[str]:
+    """Run the hub under a real uvicorn on a free loopback port; yields its base URL."""
+    from hub.app import create_app
+
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                            log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the hub did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture
+def hub_url(hub_settings: Settings, graph: neo4j.Driver) -> Iterator[str]:
+    """A live hub on the clean test graph."""
+    with live_server(hub_settings) as url:
+        yield url
+
+
