@@ -1,0 +1,1 @@
+"""Identifiers and personal data: USCC and resident-ID checks, normalisation, masking."""
