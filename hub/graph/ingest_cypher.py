@@ -1,0 +1,194 @@
+"""The Cypher behind each canonical row kind: batched ``UNWIND … MERGE`` with provenance.
+
+Every statement takes ``$rows`` (the rows' ``data``), ``$party`` (who supplied them) and
+``$now`` (when the hub received them), and returns how many rows created, updated or
+left unchanged their fact. The statement model (see schema/model.md):
+
+* ``first_seen``/``first_party`` are set once; ``last_seen`` on every sighting;
+* ``src_party``, ``src_record``, ``stated_at``, ``received_at`` describe the version held;
+* a row whose content hash ``h`` differs from the stored one first copies the old version
+  into a ``:Revision`` (nothing is overwritten silently), then sets the new one;
+* a subject, store or platform that is referenced before it is known is created as a
+  stub (``stub: true``) rather than dropped.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+COUNTS = """
+RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created,
+       sum(CASE WHEN before IS NOT NULL AND before <> row.h THEN 1 ELSE 0 END) AS updated,
+       count(*) AS total"""
+
+
+def upsert(var: str, pattern: str, label: str, what: str = "row") -> str:
+    """MERGE ``pattern`` (binding ``var``) and apply the statement model to it."""
+    return f"""
+MERGE {pattern}
+ON CREATE SET {var}.first_seen = $now, {var}.first_party = $party
+WITH *, {var}.h AS before
+FOREACH (_ IN CASE WHEN before IS NOT NULL AND before <> {what}.h THEN [1] ELSE [] END |
+  CREATE (rev:Revision) SET rev = properties({var}), rev.of = '{label}',
+         rev.superseded_at = $now)
+FOREACH (_ IN CASE WHEN before IS NULL OR before <> {what}.h THEN [1] ELSE [] END |
+  SET {var} += {what}.props, {var}.h = {what}.h, {var}.src_party = $party,
+      {var}.src_record = {what}.record, {var}.stated_at = {what}.stated,
+      {var}.received_at = $now)
+SET {var}.last_seen = $now
+WITH *"""
+
+
+def stub_subject(var: str, key: str) -> str:
+    return f"""
+MERGE ({var}:Subject {{uscc: {key}}})
+ON CREATE SET {var}.stub = true, {var}.division = substring({key}, 2, 6),
+              {var}.first_seen = $now, {var}.first_party = $party"""
+
+
+def _contact(rel: str, label: str, var: str, owner: str, ref: str, extra: str) -> str:
+    """Link ``owner`` to a shared contact point; a changed one ends the old link."""
+    return f"""
+CALL ({owner}, row) {{
+  WITH {owner}, row WHERE {ref} IS NOT NULL
+  MERGE ({var}:{label} {{key: {ref}.key}})
+  ON CREATE SET {extra}, {var}.first_seen = $now, {var}.first_party = $party
+  MERGE ({owner})-[l:{rel}]->({var})
+  ON CREATE SET l.start = row.stated, l.first_seen = $now, l.src_party = $party,
+                l.src_record = row.record
+  SET l.last_seen = $now
+  WITH {owner}, {var}, row
+  OPTIONAL MATCH ({owner})-[old:{rel}]->(other:{label})
+  WHERE other <> {var} AND old.end IS NULL
+  SET old.end = row.stated
+}}"""
+
+
+SUBJECT = ("UNWIND $rows AS row" + upsert("s", "(s:Subject {uscc: row.key})", "Subject")
+           + _contact("LOCATED_AT", "Address", "a", "s", "row.address", "a.text = row.address.text")
+           + _contact("REACHABLE_AT", "Phone", "ph", "s", "row.phone",
+                      "ph.masked = row.phone.masked")
+           + COUNTS)
+
+_ROLE_TYPES = {"legal_representative": "LEGAL_REP_OF", "shareholder": "SHAREHOLDER_OF",
+               "executive": "EXECUTIVE_OF"}
+
+
+@cache
+def role(kind: str, holder: str) -> str:
+    rel = _ROLE_TYPES[kind]
+    if holder == "subject":
+        head = "UNWIND $rows AS row" + stub_subject("s", "row.uscc") + stub_subject(
+            "h", "row.holder_uscc")
+    else:
+        head = ("UNWIND $rows AS row" + stub_subject("s", "row.uscc") + """
+MERGE (h:Person {key: row.person.key})
+ON CREATE SET h.first_seen = $now, h.first_party = $party
+SET h.name = row.person.name, h.id_masked = row.person.id_masked, h.last_seen = $now
+WITH *"""
+                + _contact("REACHABLE_AT", "Phone", "ph", "h", "row.phone",
+                           "ph.masked = row.phone.masked"))
+    body = upsert("r", f"(h)-[r:{rel}]->(s)", rel)
+    if rel == "LEGAL_REP_OF":
+        # A subject has one legal representative at a time: a new open one ends the others.
+        body += """
+WITH *
+CALL (s, h, row) {
+  WITH s, h, row WHERE row.props.end IS NULL
+  OPTIONAL MATCH (other)-[o:LEGAL_REP_OF]->(s) WHERE other <> h AND o.end IS NULL
+  SET o.end = coalesce(row.props.start, row.stated)
+}"""
+    return head + body + COUNTS
+
+
+BRANCH = ("UNWIND $rows AS row" + stub_subject("s", "row.uscc")
+          + stub_subject("p", "row.parent_uscc")
+          + upsert("r", "(s)-[r:BRANCH_OF]->(p)", "BRANCH_OF") + COUNTS)
+
+
+def _owned(label: str, key_prop: str, rel: str, forward: bool = True) -> str:
+    """A node keyed by ``key_prop`` that hangs off one subject through ``rel``."""
+    link = f"(s)-[:{rel}]->(n)" if forward else f"(n)-[:{rel}]->(s)"
+    return ("UNWIND $rows AS row" + stub_subject("s", "row.uscc")
+            + upsert("n", f"(n:{label} {{{key_prop}: row.key}})", label)
+            + f"\nMERGE {link}" + COUNTS)
+
+
+REGISTRATION_CHANGE = _owned("RegistrationChange", "id", "CHANGED")
+ANNUAL_REPORT = _owned("AnnualReport", "key", "FILED")
+LICENCE = _owned("Licence", "key", "HOLDS")
+CASE = _owned("Case", "id", "CONCERNS", forward=False)
+INSPECTION = _owned("Inspection", "id", "OF", forward=False)
+
+COMPLAINT = ("UNWIND $rows AS row" + stub_subject("s", "row.uscc")
+             + upsert("n", "(n:Complaint {id: row.key})", "Complaint")
+             + """
+MERGE (n)-[:AGAINST]->(s)
+WITH *
+CALL (n, row) {
+  WITH n, row WHERE row.platform_id IS NOT NULL
+  MERGE (p:Platform {id: row.platform_id})
+  ON CREATE SET p.stub = true, p.first_seen = $now, p.first_party = $party
+  MERGE (n)-[:VIA]->(p)
+}""" + COUNTS)
+
+PLATFORM = ("UNWIND $rows AS row" + upsert("p", "(p:Platform {id: row.key})", "Platform")
+            + "\nSET p.stub = false" + COUNTS)
+
+STORE = ("UNWIND $rows AS row" + stub_subject("s", "row.uscc") + """
+MERGE (p:Platform {id: row.platform_id})
+ON CREATE SET p.stub = true, p.first_seen = $now, p.first_party = $party"""
+         + upsert("st", "(st:Store {key: row.key})", "Store") + """
+MERGE (s)-[:OPERATES]->(st)
+MERGE (st)-[:ON]->(p)""" + COUNTS)
+
+PRODUCT = ("UNWIND $rows AS row" + """
+MERGE (st:Store {key: row.store_key})
+ON CREATE SET st.stub = true, st.platform_id = row.platform_id, st.shop_id = row.shop_id,
+              st.first_seen = $now, st.first_party = $party"""
+           + upsert("pr", "(pr:Product {key: row.key})", "Product")
+           + "\nMERGE (st)-[:LISTS]->(pr)" + COUNTS)
+
+ASSOCIATION = ("UNWIND $rows AS row"
+               + upsert("a", "(a:Association {id: row.key})", "Association")
+               + "\nSET a.stub = false" + COUNTS)
+
+_STUB_ASSOCIATION = """
+MERGE (a:Association {id: row.association_id})
+ON CREATE SET a.stub = true, a.first_seen = $now, a.first_party = $party"""
+
+MEMBERSHIP = ("UNWIND $rows AS row" + stub_subject("s", "row.uscc") + _STUB_ASSOCIATION
+              + upsert("r", "(s)-[r:MEMBER_OF]->(a)", "MEMBER_OF") + COUNTS)
+
+EVALUATION = ("UNWIND $rows AS row" + stub_subject("s", "row.uscc") + _STUB_ASSOCIATION
+              + upsert("e", "(e:CreditEvaluation {id: row.key})", "CreditEvaluation")
+              + "\nMERGE (a)-[:ISSUED]->(e)\nMERGE (e)-[:RATES]->(s)" + COUNTS)
+
+
+def statement(kind: str) -> str:
+    """The Cypher for a row kind (``role:<role>:<holder>`` for roles)."""
+    if kind.startswith("role:"):
+        _, role_kind, holder = kind.split(":")
+        return role(role_kind, holder)
+    return STATEMENTS[kind]
+
+
+STATEMENTS: dict[str, str] = {
+    "subject": SUBJECT,
+    "branch": BRANCH,
+    "registration_change": REGISTRATION_CHANGE,
+    "annual_report": ANNUAL_REPORT,
+    "licence": LICENCE,
+    "platform": PLATFORM,
+    "store": STORE,
+    "product": PRODUCT,
+    "complaint": COMPLAINT,
+    "case": CASE,
+    "inspection": INSPECTION,
+    "association": ASSOCIATION,
+    "membership": MEMBERSHIP,
+    "evaluation": EVALUATION,
+}
+
+#: Kinds written first within a batch, so that facts about a subject find it real.
+ORDER = ("platform", "association", "subject")
