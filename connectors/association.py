@@ -27,7 +27,7 @@ def evaluation(f: Fields, ctx: Context) -> Row:
     eid = f.req_code("evaluation_id")
     aid = f.req_code("association_id")
     code = f.req_uscc()
-    grade = f.req_code("grade", max_len=3)
+    grade = f.req_code("grade", max_len=3).upper()
     if grade not in GRADES:
         raise FieldError("grade", f"{grade!r} is not one of: {', '.join(GRADES)}")
     issued, valid_to = f.req_date("issued_on"), f.date("valid_to")

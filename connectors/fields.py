@@ -55,7 +55,7 @@ class Fields:
         value = self._value(name, required)
         if value is None:
             return None
-        code = normalize.clean_code(value)
+        code = normalize.clean_id(value)
         if len(code) > max_len:
             raise FieldError(name, f"longer than {max_len} characters")
         return code

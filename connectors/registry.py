@@ -9,7 +9,6 @@ from connectors.base import Connector, Context, Row, base_data
 from connectors.fields import FieldError, Fields
 from hub.identity import pii, uscc
 
-
 KINDS = ("enterprise", "individual")
 STATUSES = ("active", "revoked", "cancelled", "abnormal")
 ROLES = ("legal_representative", "shareholder", "executive")

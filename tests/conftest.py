@@ -8,12 +8,16 @@ database behaviour is never skipped or mocked.
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import shutil
+import tempfile
 import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import neo4j
 import pytest
@@ -47,15 +51,29 @@ def neo4j_conn() -> Iterator[Connection]:
                          os.environ.get("NEO4J_PASSWORD", ""),
                          os.environ.get("NEO4J_DATABASE", "neo4j"), local=False)
         return
-    server = LocalNeo4j(make_settings(), home=TEST_HOME)
+    # One session owns .hub/test-neo4j (kept between runs, so warm starts are fast); a
+    # concurrent session gets a private, throw-away server instead of sharing it.
+    TEST_HOME.parent.mkdir(parents=True, exist_ok=True)
+    lock = open(TEST_HOME.parent / "test-neo4j.lock", "w")  # noqa: SIM115 - held all session
+    private: Path | None = None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        home = TEST_HOME
+    except BlockingIOError:
+        private = home = Path(tempfile.mkdtemp(prefix="credit-hub-test-neo4j-"))
+    server = LocalNeo4j(make_settings(), home=home)
     try:
         state = server.start(progress=lambda m: print(m, flush=True))
     except Exception as exc:
+        lock.close()
         pytest.fail(f"Could not start the test Neo4j: {exc}", pytrace=False)
     try:
         yield Connection(state.uri, state.user, state.password, "neo4j", local=True)
     finally:
         server.stop()
+        lock.close()
+        if private:
+            shutil.rmtree(private, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -54,13 +54,13 @@ CALL ({owner}, row) {{
   MERGE ({var}:{label} {{key: {ref}.key}})
   ON CREATE SET {extra}, {var}.first_seen = $now, {var}.first_party = $party
   MERGE ({owner})-[l:{rel}]->({var})
-  ON CREATE SET l.start = row.stated, l.first_seen = $now, l.src_party = $party,
+  ON CREATE SET l.start = left(row.stated, 10), l.first_seen = $now, l.src_party = $party,
                 l.src_record = row.record
   SET l.last_seen = $now
   WITH {owner}, {var}, row
   OPTIONAL MATCH ({owner})-[old:{rel}]->(other:{label})
   WHERE other <> {var} AND old.end IS NULL
-  SET old.end = row.stated
+  SET old.end = left(row.stated, 10)
 }}"""
 
 
@@ -96,7 +96,7 @@ WITH *
 CALL (s, h, row) {
   WITH s, h, row WHERE row.props.end IS NULL
   OPTIONAL MATCH (other)-[o:LEGAL_REP_OF]->(s) WHERE other <> h AND o.end IS NULL
-  SET o.end = coalesce(row.props.start, row.stated)
+  SET o.end = coalesce(row.props.start, left(row.stated, 10))
 }"""
     return head + body + COUNTS
 

@@ -34,6 +34,11 @@ def clean_code(value: object) -> str:
     return _SPACES.sub("", half_width(str(value))).upper()
 
 
+def clean_id(value: object) -> str:
+    """A source system's identifier: spaces removed, half-width, case kept."""
+    return _SPACES.sub("", half_width(str(value)))
+
+
 def parse_date(value: object) -> date:
     """A date from ``2023-05-31``, ``2023/5/31``, ``2023.5.31``, ``20230531`` or
     ``2023年5月31日`` (an ISO timestamp keeps its date part)."""

@@ -114,6 +114,19 @@ class LocalNeo4j:
             return state
         return None
 
+    def launcher_pids(self) -> list[int]:
+        """Processes serving this home, found even if the state file was lost or replaced."""
+        marker = str(self.home / "data").encode()
+        pids = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                argv = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"Launcher" in argv and marker in argv:
+                pids.append(int(proc.name))
+        return pids
+
     # -- provisioning -----------------------------------------------------------------
     def jars(self, progress: Progress = print) -> Path:
         """The directory of Neo4j's jars, downloading them with Maven on first use."""
@@ -201,6 +214,13 @@ class LocalNeo4j:
         running = self.status()
         if running:
             return running
+        stray = [pid for pid in self.launcher_pids() if _pid_alive(pid)]
+        if stray:
+            raise HubError(
+                f"Another Neo4j process (pid {', '.join(map(str, stray))}) is using "
+                f"{self.home} but is not answering yet.",
+                "Wait for it and retry, or stop it with `hub neo4j stop`.",
+            )
         java = shutil.which("java")
         if java is None:
             raise HubError(
@@ -262,10 +282,12 @@ class LocalNeo4j:
     def stop(self, timeout: float = 60.0) -> bool:
         """Shut the server down cleanly; ``False`` if none was running."""
         state = self.read_state()
-        if not state or not _pid_alive(state.pid):
-            return False
-        self._terminate(state.pid, timeout)
-        return True
+        pids = {pid for pid in self.launcher_pids() if _pid_alive(pid)}
+        if state and _pid_alive(state.pid):
+            pids.add(state.pid)
+        for pid in pids:
+            self._terminate(pid, timeout)
+        return bool(pids)
 
     def _terminate(self, pid: int, timeout: float = 60.0) -> None:
         with contextlib.suppress(ProcessLookupError):
