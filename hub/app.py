@@ -5,20 +5,26 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import neo4j
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
-from strawberry.asgi import GraphQL
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import BaseRoute, Route
 
 from hub import __version__
-from hub.api.schema import schema
+from hub.api.context import Services
+from hub.api.limits import DataBudget, RateLimiter
+from hub.api.metrics import Metrics
+from hub.api.schema import build_schema
+from hub.api.view import HubGraphQL, make_endpoint
+from hub.audit import AuditLog
+from hub.auth import auth_routes
 from hub.graph import migrations
 from hub.graph.driver import async_driver, connection
+from hub.policy.compiled import PolicyBook
 from hub.settings import Settings, get_settings
 
 log = logging.getLogger("hub.app")
@@ -34,6 +40,8 @@ class HubState:
     database: str
     migrated: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    #: called (in a thread) with the subjects a write touched: incremental re-scoring
+    after_write: Callable[[set[str]], None] | None = None
 
 
 async def _migrate_until_done(state: HubState) -> None:
@@ -78,6 +86,8 @@ async def healthz(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app; the driver is opened and closed by the lifespan."""
     settings = settings or get_settings()
+    policies = PolicyBook.load(settings.policy_file)  # invalid rules fail start-up here
+    metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -85,6 +95,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         driver = async_driver(conn)
         state = HubState(settings=settings, driver=driver, database=conn.database)
         app.state.hub = state
+        app.state.metrics = metrics
+        audit = await AuditLog.from_settings(settings)
+        app.state.services = Services(
+            policies=policies, audit=audit,
+            rate=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
+            budget=DataBudget())
         if settings.migrate_on_start:
             # An edited migration fails start-up here; an unreachable database does not:
             # the hub comes up unready and keeps retrying.
@@ -100,17 +116,21 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             for task in state.tasks:
                 task.cancel()
+            await audit.close()
             await driver.close()
 
-    graphql = GraphQL(
-        schema,
-        graphql_ide=None if settings.production else "graphiql",
-        allow_queries_via_get=not settings.production,
-    )
-    routes = [
+    view = HubGraphQL(build_schema(settings), settings)
+
+    async def prometheus(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(metrics.render(),
+                                 media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/graphql", graphql, methods=["GET", "POST"]),
-        WebSocketRoute("/graphql", graphql),
+        Route("/metrics", prometheus),
+        Route("/graphql", make_endpoint(view, settings),
+              methods=["GET", "POST"] if not settings.production else ["POST"]),
     ]
+    routes += auth_routes(settings)
     return Starlette(routes=routes, lifespan=lifespan)

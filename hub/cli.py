@@ -10,6 +10,10 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
+from hub.audit.cli import audit_app
+from hub.auth.cli import register as register_auth_commands
+from hub.credit.cli import register as register_credit_commands
+from hub.demo.cli import demo_app
 from hub.errors import HubError
 from hub.settings import get_settings
 
@@ -20,6 +24,10 @@ app = typer.Typer(help="The credit data-sharing hub.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 neo4j_app = typer.Typer(help="The project's own local Neo4j server.", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+app.add_typer(demo_app, name="demo")
+register_auth_commands(app)
+register_credit_commands(app)
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 
@@ -126,6 +134,9 @@ def serve(
 
 
 def main() -> None:
+    from hub.ingest_cli import register
+
+    register(app)
     app()
 
 

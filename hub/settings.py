@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +25,18 @@ class Neo4jSettings(BaseSettings):
     user: str = "neo4j"
     password: SecretStr | None = None
     database: str = "neo4j"
+
+
+class ExternalIssuer(BaseModel):
+    """A trusted external identity provider (e.g. Keycloak) whose access tokens the hub accepts.
+
+    ``party_claim`` names the token claim holding the hub's Party id; it must be a known party.
+    """
+
+    issuer: str
+    jwks_url: str
+    audience: str
+    party_claim: str = "party"
 
 
 class Settings(BaseSettings):
@@ -49,10 +61,42 @@ class Settings(BaseSettings):
     ready_timeout: float = 2.0
     schema_dir: Path = PROJECT_ROOT / "schema" / "neo4j"
 
+    # GraphQL protective limits (per request) and per-party rate limits (per worker).
+    max_query_depth: int = Field(default=10, ge=2, le=50)
+    max_aliases: int = Field(default=30, ge=1, le=1000)
+    max_tokens: int = Field(default=2000, ge=100, le=100_000)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    rate_limit_per_second: float = Field(default=500.0, ge=0)  # 0 disables
+    rate_limit_burst: float = Field(default=1000.0, ge=1)
+    policy_file: Path = PROJECT_ROOT / "policies" / "access.yaml"
     # Key for the keyed hashes of identity numbers and phones (PIPL: never stored raw).
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
 
     neo4j: Neo4jSettings = Field(default_factory=Neo4jSettings)
+
+    # The access log (hub.audit). Directory default: <state_dir>/audit.
+    audit_enabled: bool = True  # false only to measure the log's cost in a benchmark
+    audit_dir: Path | None = None
+    # Seconds a group commit waits for more appends (0: take what is queued, no delay).
+    audit_group_window: float = Field(default=0.0, ge=0.0, le=1.0)
+    audit_max_group: int = Field(default=1024, ge=1)  # records per write + fsync at most
+
+    # --- OAuth 2.0 (hub.auth) ---
+    # The authorization server's issuer identifier (RFC 8414): its public base URL.
+    issuer: str = "http://127.0.0.1:8000"
+    # The ``aud`` every access token for this API carries.
+    audience: str = "credit-hub"
+    token_ttl: int = Field(default=600, ge=30, le=3600)  # access token lifetime, seconds
+    token_leeway: int = Field(default=30, ge=0, le=300)  # clock skew allowed on nbf/iat/exp
+    max_token_bytes: int = Field(default=8192, ge=1024)  # longer tokens refused unparsed
+    key_dir: Path | None = None  # signing keys; default <state_dir>/keys
+    key_alg: Literal["ES256", "RS256", "PS256"] = "ES256"
+    # JSON list of {issuer, jwks_url, audience, party_claim}, e.g. a Keycloak realm.
+    external_issuers: list[ExternalIssuer] = Field(default_factory=list)
+    jwks_cache_ttl: float = Field(default=300.0, ge=0)  # external JWKS cache, seconds
+    auth_cache_ttl: float = Field(default=5.0, ge=0, le=5.0)  # party/agreement status cache
+    assertion_max_lifetime: int = Field(default=300, ge=10, le=3600)  # private_key_jwt exp
+    agreement_timezone: str = "Asia/Shanghai"  # agreements' dates are days in this zone
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

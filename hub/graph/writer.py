@@ -56,6 +56,35 @@ def party_type(driver: neo4j.Driver, database: str, party: str) -> str:
     return str(records[0]["type"])
 
 
+def group_rows(rows: Iterable[Row]) -> dict[str, list[dict[str, Any]]]:
+    """Rows by kind, each with its content hash, kinds in write order."""
+    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        data = dict(row.data)
+        data["h"] = content_hash(data)
+        by_kind[row.kind].append(data)
+    return {kind: by_kind[kind] for kind in sorted(by_kind, key=_kind_order)}
+
+
+async def write_async(driver: neo4j.AsyncDriver, database: str, party: str,
+                      rows: Iterable[Row], now: datetime) -> WriteCounts:
+    """The API's write path: same Cypher and statement model as the ingest."""
+    grouped = group_rows(rows)
+
+    async def work(tx: neo4j.AsyncManagedTransaction) -> WriteCounts:
+        counts = WriteCounts()
+        for kind, data in grouped.items():
+            result = await tx.run(ingest_cypher.statement(kind), rows=data, party=party,
+                                  now=now.isoformat())
+            record = await result.single(strict=True)
+            created, updated = int(record["created"]), int(record["updated"])
+            counts.add(WriteCounts(created, updated, int(record["total"]) - created - updated))
+        return counts
+
+    async with driver.session(database=database) as session:
+        return await session.execute_write(work)
+
+
 class GraphWriter:
     """Writes batches of rows for one supplying party."""
 
@@ -65,18 +94,14 @@ class GraphWriter:
         self.party = party
 
     def write(self, rows: Iterable[Row], now: datetime) -> WriteCounts:
-        by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            data = dict(row.data)
-            data["h"] = content_hash(data)
-            by_kind[row.kind].append(data)
+        by_kind = group_rows(rows)
         if not by_kind:
             return WriteCounts()
         stamp = now.isoformat()
 
         def work(tx: neo4j.ManagedTransaction) -> WriteCounts:
             counts = WriteCounts()
-            for kind in sorted(by_kind, key=_kind_order):
+            for kind in by_kind:
                 record = tx.run(ingest_cypher.statement(kind), rows=by_kind[kind],
                                 party=self.party, now=stamp).single(strict=True)
                 created, updated = int(record["created"]), int(record["updated"])

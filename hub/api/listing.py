@@ -1,0 +1,264 @@
+"""Relay connections: ``subjects``, ``creditEvaluations`` and ``alerts``.
+
+Keyset pagination (the cursor holds the last row's sort key and USCC/id), ``first``
+capped by settings, ``totalCount`` computed only when selected, policy predicates in the
+WHERE of the same query — a filter on a related node (platform, product category) is an
+EXISTS subquery that stays inside the caller's scope.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+import neo4j
+import strawberry
+
+from hub.api.compliance import alert_visible, store_visible
+from hub.api.context import Context
+from hub.api.errors import BadUserInput, Forbidden
+from hub.api.portrait import evaluation_visible, to_alert, to_evaluation
+from hub.api.types import (
+    AlertConnection,
+    AlertEdge,
+    EvaluationConnection,
+    EvaluationEdge,
+    PageInfo,
+    Purpose,
+    RiskClass,
+    SubjectConnection,
+    SubjectEdge,
+    SubjectSummary,
+    decode_cursor,
+    encode_cursor,
+)
+from hub.identity import uscc as uscc_check
+from hub.policy.compiled import CompiledPolicy
+
+
+@strawberry.enum
+class SubjectOrder(Enum):
+    USCC = "uscc"
+    NAME = "name"
+    SCORE_DESC = "score_desc"
+    SCORE_ASC = "score_asc"
+    REGISTERED_ON = "registered_on"
+
+
+_ORDER = {  # enum → (sort expression, direction)
+    SubjectOrder.USCC: ("s.uscc", "ASC"),
+    SubjectOrder.NAME: ("coalesce(s.name, '')", "ASC"),
+    SubjectOrder.SCORE_DESC: ("coalesce(s.credit_score, -1.0)", "DESC"),
+    SubjectOrder.SCORE_ASC: ("coalesce(s.credit_score, -1.0)", "ASC"),
+    SubjectOrder.REGISTERED_ON: ("coalesce(s.registered_on, '')", "ASC"),
+}
+
+
+@strawberry.enum
+class AlertState(Enum):
+    OPEN = "open"
+    NONE_OPEN = "none_open"
+
+
+@strawberry.input
+class SubjectFilter:
+    division: str | None = None
+    risk_class: list[RiskClass] | None = None
+    in_sandbox: bool | None = None
+    platform: str | None = None
+    product_category: str | None = None
+    alert_status: AlertState | None = None
+
+
+@strawberry.input
+class AlertFilter:
+    status: list[str] | None = None
+    severity: list[str] | None = None
+    rule: str | None = None
+    uscc: str | None = None
+
+
+def page_size(ctx: Context, first: int | None) -> int:
+    cap = ctx.state.settings.max_page_size
+    size = cap if first is None else first
+    if size < 0 or size > cap:
+        raise BadUserInput(f"first must be between 0 and {cap}, got {first}",
+                           "Page through results with endCursor.")
+    return size
+
+
+def _subject_filters(flt: SubjectFilter | None, params: dict[str, Any],
+                     policy: CompiledPolicy) -> list[str]:
+    """Filters as predicates; those on related nodes stay inside the caller's view."""
+    where: list[str] = []
+    if flt is None:
+        return where
+    own = store_visible(policy, "st")
+    if policy.party_type == "platform" and flt.platform not in (None, policy.params[
+            "p_platform"]):
+        raise Forbidden("a platform can filter only by its own platform")
+    if flt.division:
+        params["f_division"] = flt.division.rstrip("0") if len(flt.division) == 6 else \
+            flt.division
+        where.append("s.division STARTS WITH $f_division")
+    if flt.risk_class:
+        params["f_classes"] = [c.value for c in flt.risk_class]
+        where.append("s.credit_class IN $f_classes")
+    if flt.in_sandbox is not None:
+        params["f_sandbox"] = flt.in_sandbox
+        where.append("coalesce(s.in_sandbox, false) = $f_sandbox")
+    if flt.platform:
+        params["f_platform"] = flt.platform
+        where.append("EXISTS { (s)-[:OPERATES]->(:Store)-[:ON]->(:Platform {id: $f_platform}) }")
+
+    if flt.product_category:
+        params["f_category"] = flt.product_category
+        where.append(f"EXISTS {{ (s)-[:OPERATES]->(st:Store)-[:LISTS]->"
+                     f"(:Product {{category: $f_category}}) WHERE {own} }}")
+    if flt.alert_status is not None:
+        open_alert = "EXISTS { (:Alert)-[:ABOUT]->(s) WHERE a_open }".replace(
+            "(:Alert)", "(a:Alert)").replace("a_open", "a.status <> 'closed'")
+        where.append(open_alert if flt.alert_status == AlertState.OPEN else f"NOT {open_alert}")
+    return where
+
+
+async def subjects(ctx: Context, purpose: Purpose, flt: SubjectFilter | None,
+                   order: SubjectOrder, first: int | None, after: str | None,
+                   want_total: bool) -> SubjectConnection:
+    policy = await ctx.authorize("subjects", purpose.value, "subjects:read")
+    size = page_size(ctx, first)
+    params: dict[str, Any] = {**policy.params, "limit": size + 1}
+    where = ["NOT coalesce(s.stub, false)", policy.full(), *_subject_filters(flt, params, policy)]
+    key, direction = _ORDER[order]
+    scope_where = " AND ".join(where)
+    cursor = decode_cursor(after)
+    page_where = scope_where
+    if cursor is not None:
+        if len(cursor) != 2:
+            raise BadUserInput("the cursor is not one this API issued")
+        params["c_key"], params["c_uscc"] = cursor
+        cmp = ">" if direction == "ASC" else "<"
+        page_where += (f" AND ({key} {cmp} $c_key OR ({key} = $c_key AND s.uscc > $c_uscc))")
+    total = (f"CALL () {{ MATCH (s:Subject) WHERE {scope_where} RETURN count(s) AS total }}"
+             if want_total else "WITH null AS total")
+    text = f"""{total}
+MATCH (s:Subject) WHERE {page_where}
+WITH total, s, {key} AS k ORDER BY k {direction}, s.uscc ASC LIMIT $limit
+RETURN total, k, s {{.uscc, .name, .kind, .division, .status, .registered_on,
+                    .credit_class, .credit_score, .in_sandbox}} AS s"""
+    records, _, _ = await ctx.state.driver.execute_query(
+        text, params, database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
+    rows = [dict(r) for r in records]
+    has_next = len(rows) > size
+    rows = rows[:size]
+    edges = []
+    for r in rows:
+        s = r["s"]
+        node = SubjectSummary(
+            uscc=s["uscc"], name=s["name"], kind=s["kind"], division=s["division"],
+            status=s["status"], registered_on=s["registered_on"],
+            risk_class=RiskClass(s["credit_class"]) if s["credit_class"] else None,
+            score=s["credit_score"], in_sandbox=s["in_sandbox"])
+        edges.append(SubjectEdge(cursor=encode_cursor([r["k"], s["uscc"]]), node=node))
+    total_count = records[0]["total"] if records else (0 if want_total else None)
+    if want_total and not records:
+        total_count = await _count_only(ctx, scope_where, params)
+    await ctx.delivered("subjects", purpose.value, [e.node.uscc for e in edges])
+    return SubjectConnection(edges=edges, page_info=PageInfo(
+        has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        total_count=total_count)
+
+
+async def _count_only(ctx: Context, where: str, params: dict[str, Any]) -> int:
+    records, _, _ = await ctx.state.driver.execute_query(
+        f"MATCH (s:Subject) WHERE {where} RETURN count(s) AS n", params,
+        database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
+    return int(records[0]["n"])
+
+
+async def credit_evaluations(ctx: Context, purpose: Purpose, uscc: str | None,
+                             issuer: str | None, first: int | None, after: str | None,
+                             want_total: bool) -> EvaluationConnection:
+    policy = await ctx.authorize("creditEvaluations", purpose.value, "evaluation:read")
+    size = page_size(ctx, first)
+    params: dict[str, Any] = {**policy.params, "limit": size + 1}
+    where = [evaluation_visible(policy, "e")]
+    if policy.party_type == "regulator":
+        where.append(policy.full("s"))
+    if uscc:
+        try:
+            params["f_uscc"] = uscc_check.validate(uscc)
+        except ValueError as exc:
+            raise BadUserInput(f"invalid USCC: {exc}") from None
+        where.append("s.uscc = $f_uscc")
+    if issuer:
+        params["f_issuer"] = issuer
+        where.append("e.association_id = $f_issuer")
+    scope_where = " AND ".join(where)
+    cursor = decode_cursor(after)
+    page_where = scope_where
+    if cursor:
+        params["c_id"] = cursor[0]
+        page_where += " AND e.id > $c_id"
+    total = (f"CALL () {{ MATCH (e:CreditEvaluation)-[:RATES]->(s:Subject) WHERE {scope_where}"
+             f" RETURN count(e) AS total }}" if want_total else "WITH null AS total")
+    text = f"""{total}
+MATCH (e:CreditEvaluation)-[:RATES]->(s:Subject) WHERE {page_where}
+WITH total, e ORDER BY e.id LIMIT $limit
+RETURN total, properties(e) AS e"""
+    records, _, _ = await ctx.state.driver.execute_query(
+        text, params, database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
+    rows = [dict(r) for r in records]
+    has_next = len(rows) > size
+    edges = [EvaluationEdge(cursor=encode_cursor([r["e"]["id"]]), node=to_evaluation(r["e"]))
+             for r in rows[:size]]
+    total_count = rows[0]["total"] if rows else (0 if want_total else None)
+    await ctx.delivered("creditEvaluations", purpose.value, [e.node.id for e in edges])
+    return EvaluationConnection(edges=edges, page_info=PageInfo(
+        has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        total_count=total_count)
+
+
+async def alerts(ctx: Context, purpose: Purpose, flt: AlertFilter | None, first: int | None,
+                 after: str | None, want_total: bool) -> AlertConnection:
+    policy = await ctx.authorize("alerts", purpose.value, "alert:read")
+    size = page_size(ctx, first)
+    params: dict[str, Any] = {**policy.params, "limit": size + 1}
+    where = [alert_visible(policy, "a")]
+    if policy.party_type == "regulator":
+        where.append(policy.full("s"))
+    if flt:
+        if flt.status:
+            params["f_status"] = flt.status
+            where.append("a.status IN $f_status")
+        if flt.severity:
+            params["f_severity"] = flt.severity
+            where.append("a.severity IN $f_severity")
+        if flt.rule:
+            params["f_rule"] = flt.rule
+            where.append("a.rule = $f_rule")
+        if flt.uscc:
+            params["f_uscc"] = flt.uscc
+            where.append("s.uscc = $f_uscc")
+    scope_where = " AND ".join(where)
+    cursor = decode_cursor(after)
+    page_where = scope_where + (" AND a.id > $c_id" if cursor else "")
+    if cursor:
+        params["c_id"] = cursor[0]
+    total = (f"CALL () {{ MATCH (a:Alert)-[:ABOUT]->(s:Subject) WHERE {scope_where} "
+             f"RETURN count(a) AS total }}" if want_total else "WITH null AS total")
+    text = f"""{total}
+MATCH (a:Alert)-[:ABOUT]->(s:Subject) WHERE {page_where}
+WITH total, a, s ORDER BY a.id LIMIT $limit
+RETURN total, properties(a) AS a, s.uscc AS uscc"""
+    records, _, _ = await ctx.state.driver.execute_query(
+        text, params, database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
+    rows = [dict(r) for r in records]
+    has_next = len(rows) > size
+    edges = [AlertEdge(cursor=encode_cursor([r["a"]["id"]]), node=to_alert(r["a"], r["uscc"]))
+             for r in rows[:size]]
+    total_count = rows[0]["total"] if rows else (0 if want_total else None)
+    await ctx.delivered("alerts", purpose.value, [e.node.id for e in edges])
+    return AlertConnection(edges=edges, page_info=PageInfo(
+        has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        total_count=total_count)

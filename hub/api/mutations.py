@@ -1,0 +1,309 @@
+"""Mutations: typed inputs, the acting party from the token, idempotency keys.
+
+Writes go through the connectors' mappers and the graph writer, so the API validates and
+records provenance exactly as a feed would (``src_party`` = the caller, ``src_record`` =
+the idempotency key). A replay with the same key returns the first result unchanged; the
+same key with different input is refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import neo4j
+import orjson
+import strawberry
+
+from connectors import Reject, Row, connector_for
+from connectors.base import Context as MapContext
+from hub.api.context import Context
+from hub.api.errors import BadUserInput, Forbidden
+from hub.api.types import Purpose
+from hub.graph.writer import write_async
+from hub.identity import uscc as uscc_check
+
+MAX_BATCH = 1000
+
+
+@strawberry.type
+class RejectedItem:
+    index: int
+    field: str
+    reason: str
+
+
+@strawberry.type
+class MutationResult:
+    idempotency_key: str
+    replayed: bool
+    created: int
+    updated: int
+    unchanged: int
+    ids: list[str]
+    rejected: list[RejectedItem]
+
+
+@strawberry.enum
+class ComplaintChannel(Enum):
+    HOTLINE_12315 = "12315"
+    PLATFORM = "platform"
+    OPINION = "opinion"
+
+
+@strawberry.enum
+class CaseOutcome(Enum):
+    EXEMPT = "exempt"
+    LIGHT = "light"
+    PENALTY = "penalty"
+
+
+@strawberry.enum
+class ActionKind(Enum):
+    WARN = "warn"
+    SUSPEND = "suspend"
+    STOP = "stop"
+
+
+@strawberry.input
+class ComplaintInput:
+    uscc: str
+    received_on: str
+    channel: ComplaintChannel = ComplaintChannel.PLATFORM
+    category: str | None = None
+    summary: str | None = None
+
+
+@strawberry.input
+class CreditEvaluationInput:
+    uscc: str
+    grade: str
+    issued_on: str
+    score: float | None = None
+    valid_to: str | None = None
+    shared_with: list[str] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class CaseInput:
+    uscc: str
+    opened_on: str
+    authority: str
+    outcome: CaseOutcome | None = None
+    decided_on: str | None = None
+    fine: float | None = None
+    legal_basis: str | None = None
+    summary: str | None = None
+
+
+@strawberry.input
+class StoreInput:
+    shop_id: str
+    uscc: str
+    name: str
+    licence_displayed: bool = False
+    opened_on: str | None = None
+    closed_on: str | None = None
+
+
+@strawberry.input
+class ProductInput:
+    shop_id: str
+    product_id: str
+    title: str
+    category: str
+    price: float | None = None
+    listed_on: str | None = None
+    delisted_on: str | None = None
+
+
+@strawberry.input
+class PlatformActionInput:
+    uscc: str
+    action: ActionKind
+    alert_id: str | None = None
+    note: str | None = None
+
+
+def _input_hash(operation: str, payload: Any) -> str:
+    return hashlib.sha256(orjson.dumps([operation, payload], default=str,
+                                       option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+async def _replay(ctx: Context, operation: str, key: str,
+                  digest: str) -> MutationResult | None:
+    records, _, _ = await ctx.state.driver.execute_query(
+        "MATCH (k:IdempotencyKey {key: $key}) RETURN k.input AS input, k.result AS result",
+        key=f"{ctx.caller.party_id}/{operation}/{key}", database_=ctx.state.database,
+        routing_=neo4j.RoutingControl.READ)
+    if not records:
+        return None
+    if records[0]["input"] != digest:
+        raise BadUserInput("this idempotency key was already used with different input",
+                           "Use a new key for a new request.")
+    data = orjson.loads(records[0]["result"])
+    data["rejected"] = [RejectedItem(**r) for r in data["rejected"]]
+    data["replayed"] = True
+    return MutationResult(**data)
+
+
+async def _remember(ctx: Context, operation: str, key: str, digest: str,
+                    result: MutationResult) -> None:
+    body = {"idempotency_key": result.idempotency_key, "created": result.created,
+            "updated": result.updated, "unchanged": result.unchanged, "ids": result.ids,
+            "rejected": [vars(r) for r in result.rejected]}
+    await ctx.state.driver.execute_query(
+        "MERGE (k:IdempotencyKey {key: $key}) ON CREATE SET k.input = $input, "
+        "k.result = $result, k.party = $party, k.operation = $op, k.created_at = $now",
+        key=f"{ctx.caller.party_id}/{operation}/{key}", input=digest,
+        result=orjson.dumps(body).decode(), party=ctx.caller.party_id, op=operation,
+        now=datetime.now(UTC).isoformat(), database_=ctx.state.database)
+
+
+async def _in_scope(ctx: Context, operation: str, purpose: str, codes: list[str]) -> None:
+    """Refuse writes about subjects outside the caller's scope (same predicate as reads)."""
+    policy = ctx.services.policies.compile(ctx.identity, operation, purpose)
+    if policy.policy.scope in ("all",) or not codes:
+        return
+    records, _, _ = await ctx.state.driver.execute_query(
+        f"UNWIND $codes AS code MATCH (s:Subject {{uscc: code}}) WHERE {policy.full()} "
+        "RETURN collect(s.uscc) AS ok", {"codes": codes, **policy.params},
+        database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
+    outside = sorted(set(codes) - set(records[0]["ok"]))
+    if outside:
+        await ctx.record(operation, purpose, (), "denied", "subject outside scope")
+        raise Forbidden(f"{len(outside)} subject(s) are outside your scope",
+                        "You can only write about subjects your policy covers.")
+
+
+async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
+                     source: str, raws: list[dict[str, Any]], scope: str | None,
+                     scopes: tuple[str, ...]) -> MutationResult:
+    """The shared write path: authorize, replay check, map, scope check, write, record."""
+    await ctx.authorize(operation, purpose.value, *scopes)
+    if not key or len(key) > 200:
+        raise BadUserInput("idempotencyKey must be 1-200 characters")
+    if len(raws) > MAX_BATCH:
+        raise BadUserInput(f"at most {MAX_BATCH} items per call, got {len(raws)}")
+    digest = _input_hash(operation, raws)
+    replayed = await _replay(ctx, operation, key, digest)
+    if replayed:
+        return replayed
+    connector = connector_for(source)
+    mapping = MapContext.now(ctx.state.settings.pii_key.get_secret_value().encode())
+    rows: list[Row] = []
+    rejected: list[RejectedItem] = []
+    for index, raw in enumerate(raws):
+        raw.setdefault("record_id", f"{key}#{index}" if len(raws) > 1 else key)
+        mapped = connector.map(raw, index, mapping)
+        if isinstance(mapped, Reject):
+            rejected.append(RejectedItem(index=index, field=mapped.field, reason=mapped.reason))
+        else:
+            rows.append(mapped)
+    if scope:
+        await _in_scope(ctx, scope, purpose.value,
+                        sorted({c for r in rows for c in r.subjects[:1]}))
+    counts = await write_async(ctx.state.driver, ctx.state.database, ctx.caller.party_id,
+                               rows, datetime.now(UTC))
+    ids = [str(r.data["key"]) for r in rows]
+    result = MutationResult(idempotency_key=key, replayed=False, created=counts.created,
+                            updated=counts.updated, unchanged=counts.unchanged, ids=ids,
+                            rejected=rejected)
+    await _remember(ctx, operation, key, digest, result)
+    await ctx.record(operation, purpose.value, ids)
+    hook = ctx.state.after_write
+    if hook is not None:
+        await ctx.run_sync(hook, {c for r in rows for c in r.subjects})
+    return result
+
+
+def complaint_raw(ctx: Context, key: str, data: ComplaintInput) -> dict[str, Any]:
+    return {"record_type": "complaint", "complaint_id": f"{ctx.caller.party_id}:{key}",
+            "uscc": data.uscc, "channel": data.channel.value, "received_on": data.received_on,
+            "category": data.category, "summary": data.summary,
+            "platform_id": ctx.caller.platform_id}
+
+
+def evaluation_raw(ctx: Context, key: str, data: CreditEvaluationInput) -> dict[str, Any]:
+    if not ctx.caller.association_id:
+        raise Forbidden("only an association can submit credit evaluations")
+    return {"record_type": "evaluation", "evaluation_id": f"{ctx.caller.association_id}:{key}",
+            "association_id": ctx.caller.association_id, "uscc": data.uscc,
+            "grade": data.grade, "score": data.score, "issued_on": data.issued_on,
+            "valid_to": data.valid_to, "shared_with": data.shared_with}
+
+
+def case_raw(ctx: Context, key: str, data: CaseInput) -> dict[str, Any]:
+    from hub.policy.compiled import jurisdiction_prefixes
+
+    prefixes = jurisdiction_prefixes(ctx.caller.jurisdictions)
+    if not any(data.authority.startswith(p) for p in prefixes):
+        raise Forbidden(f"authority {data.authority} is outside your jurisdiction")
+    return {"record_type": "case", "case_id": f"{ctx.caller.party_id}:{key}",
+            "uscc": data.uscc, "opened_on": data.opened_on, "authority": data.authority,
+            "outcome": data.outcome.value if data.outcome else None,
+            "decided_on": data.decided_on, "fine": data.fine, "legal_basis": data.legal_basis,
+            "summary": data.summary}
+
+
+def platform_id(ctx: Context) -> str:
+    if not ctx.caller.platform_id:
+        raise Forbidden("only a platform can push stores and products")
+    return ctx.caller.platform_id
+
+
+def store_raw(pid: str, data: StoreInput) -> dict[str, Any]:
+    return {"record_type": "store", "platform_id": pid, "shop_id": data.shop_id,
+            "uscc": data.uscc, "name": data.name, "licence_displayed": data.licence_displayed,
+            "opened_on": data.opened_on, "closed_on": data.closed_on}
+
+
+def product_raw(pid: str, data: ProductInput) -> dict[str, Any]:
+    return {"record_type": "product", "platform_id": pid, "shop_id": data.shop_id,
+            "product_id": data.product_id, "title": data.title, "category": data.category,
+            "price": data.price, "listed_on": data.listed_on, "delisted_on": data.delisted_on}
+
+
+async def record_platform_action(ctx: Context, purpose: Purpose, key: str,
+                                 data: PlatformActionInput) -> MutationResult:
+    """A platform warns, suspends or stops serving one of its merchants."""
+    operation = "recordPlatformAction"
+    await ctx.authorize(operation, purpose.value, "platform_action:write")
+    pid = platform_id(ctx)
+    try:
+        code = uscc_check.validate(data.uscc)
+    except ValueError as exc:
+        raise BadUserInput(f"invalid USCC: {exc}") from None
+    payload = {"uscc": code, "action": data.action.value, "alert": data.alert_id,
+               "note": data.note}
+    digest = _input_hash(operation, payload)
+    replayed = await _replay(ctx, operation, key, digest)
+    if replayed:
+        return replayed
+    await _in_scope(ctx, operation, purpose.value, [code])
+    action_id = f"{pid}:{key}"
+    records, _, _ = await ctx.state.driver.execute_query("""
+        MATCH (s:Subject {uscc: $uscc})
+        OPTIONAL MATCH (a:Alert {id: $alert})-[:ABOUT]->(s)
+        WITH s, a
+        WHERE $alert IS NULL OR a IS NOT NULL
+        MERGE (x:PlatformAction {id: $id})
+        ON CREATE SET x.kind = $kind, x.at = $now, x.platform_id = $pid, x.alert_id = $alert,
+                      x.note = $note, x.src_party = $party, x.src_record = $key,
+                      x.received_at = $now, x.first_seen = $now, x.last_seen = $now
+        MERGE (x)-[:AGAINST]->(s)
+        FOREACH (_ IN CASE WHEN a IS NULL THEN [] ELSE [1] END | MERGE (x)-[:RESPONDS_TO]->(a))
+        RETURN x.id AS id""", uscc=code, alert=data.alert_id, id=action_id,
+        kind=data.action.value, now=datetime.now(UTC).isoformat(), pid=pid, note=data.note,
+        party=ctx.caller.party_id, key=key, database_=ctx.state.database)
+    if not records:
+        raise BadUserInput(f"alert {data.alert_id} is not about subject {code}")
+    result = MutationResult(idempotency_key=key, replayed=False, created=1, updated=0,
+                            unchanged=0, ids=[action_id], rejected=[])
+    await _remember(ctx, operation, key, digest, result)
+    await ctx.record(operation, purpose.value, [action_id])
+    if ctx.state.after_write is not None:
+        await ctx.run_sync(ctx.state.after_write, {code})
+    return result

@@ -1,0 +1,161 @@
+"""GraphQL over HTTP: authentication, error mapping, status codes, production hardening.
+
+* a present but invalid token is refused before execution (401, RFC 6750 header);
+* data fields without a token answer ``UNAUTHENTICATED`` with HTTP 401;
+* ``RATE_LIMITED`` → 429 + ``Retry-After``; database down → ``UNAVAILABLE``, 503 +
+  ``Retry-After``; a missing scope → 403 ``insufficient_scope``;
+* errors that are not the caller's to act on are masked (no stack trace, Cypher or host),
+  logged server-side with the traceback;
+* production: no GET, no IDE, no introspection, no suggestions; only JSON POST bodies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from typing import Any
+
+import neo4j
+import orjson
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
+
+from hub.api.context import Context
+from hub.api.errors import ApiError
+from hub.audit import AuditEntry
+from hub.auth import BearerTokenError, authenticate, bearer_error_response
+from hub.settings import Settings
+
+log = logging.getLogger("hub.api")
+_UNAVAILABLE = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
+                ConnectionError, TimeoutError)
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
+    """(code, message, extensions) for one error; unknown errors are masked."""
+    original = error.original_error
+    if isinstance(original, ApiError):
+        return original.code, original.message, dict(original.extensions)
+    if isinstance(original, _UNAVAILABLE) or (
+            isinstance(original, neo4j.exceptions.Neo4jError) and original.is_retryable()):
+        return "UNAVAILABLE", "The database is unavailable; retry shortly.", {}
+    if original is None:
+        return "GRAPHQL_VALIDATION_FAILED", error.message, {}
+    log.error("internal error", exc_info=original)
+    return "INTERNAL", "Internal error.", {}
+
+
+_STATUS = {"UNAVAILABLE": 503, "RATE_LIMITED": 429, "UNAUTHENTICATED": 401}
+
+
+class HubGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: Any, settings: Settings) -> None:
+        super().__init__(schema, graphql_ide=None if settings.production else "graphiql",
+                         allow_queries_via_get=not settings.production,
+                         multipart_uploads_enabled=False)
+        self.settings = settings
+
+    async def process_result(self, request: Request,
+                             result: ExecutionResult) -> GraphQLHTTPResponse:
+        body: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            errors = []
+            codes = []
+            for error in result.errors:
+                code, message, extensions = classify(error)
+                codes.append(code)
+                entry: dict[str, Any] = {"message": message, "extensions":
+                                         {**extensions, "code": code}}
+                if error.path:
+                    entry["path"] = error.path
+                if error.locations:
+                    entry["locations"] = [{"line": loc.line, "column": loc.column}
+                                          for loc in error.locations]
+                errors.append(entry)
+            body["errors"] = errors  # type: ignore[typeddict-item]
+            request.state.error_codes = codes
+        return body
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+def operation_name(body: bytes) -> str:
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return "invalid"
+    if isinstance(data, dict):
+        name = data.get("operationName")
+        if isinstance(name, str) and name.isidentifier():
+            return name[:64]
+    return "anonymous"
+
+
+def unavailable() -> JSONResponse:
+    return JSONResponse({"errors": [{"message": "The database is unavailable; retry shortly.",
+                                     "extensions": {"code": "UNAVAILABLE"}}]},
+                        status_code=503, headers={"Retry-After": "5"})
+
+
+def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
+    async def endpoint(request: Request) -> Response:
+        started = time.perf_counter()
+        if settings.production and request.method == "POST":
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if ctype != "application/json":
+                return JSONResponse({"errors": [{"message": "POST bodies must be "
+                                                 "application/json",
+                                                 "extensions": {"code": "BAD_REQUEST"}}]},
+                                    status_code=415)
+        state = request.app.state.hub
+        services = request.app.state.services
+        body = await request.body()
+        digest = hashlib.sha256(body).hexdigest()
+        principal = None
+        if request.headers.get("authorization"):
+            try:
+                principal = await authenticate(request)
+            except BearerTokenError as exc:
+                await services.audit.append(AuditEntry(
+                    party="", client="", purpose="", operation="authenticate",
+                    query_hash=digest, outcome="denied", reason=exc.error or "no token"))
+                return bearer_error_response(exc)
+            except _UNAVAILABLE:
+                return unavailable()
+        ctx = Context(state=state, services=services, principal=principal, query_hash=digest)
+        request.state.error_codes = []
+        try:
+            response = await view.run(request, context=ctx)
+        except HTTPException as exc:
+            return JSONResponse({"errors": [{"message": exc.reason,
+                                             "extensions": {"code": "BAD_REQUEST"}}]},
+                                status_code=exc.status_code)
+        codes: list[str] = request.state.error_codes
+        status = next((_STATUS[c] for c in codes if c in _STATUS), None)
+        if status == 503:
+            response.headers["Retry-After"] = "5"
+        elif status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="credit-hub"'
+        if ctx.scope_denied and not status:
+            status = 403
+            response.headers["WWW-Authenticate"] = (
+                'Bearer realm="credit-hub", error="insufficient_scope"')
+        if status:
+            response.status_code = status
+        for key, value in ctx.response_headers.items():
+            response.headers[key] = value
+        if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+        request.app.state.metrics.observe(operation_name(body), response.status_code,
+                                          time.perf_counter() - started, codes)
+        return response
+
+    return endpoint

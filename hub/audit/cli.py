@@ -1,0 +1,157 @@
+"""``hub audit``: verify the chain, answer who read a subject, show the latest records.
+
+``friendly`` mirrors ``hub.cli.friendly``: importing it from ``hub.cli`` would make a
+circular import (``hub.cli`` mounts this app), which breaks ``python -m hub.cli``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec, TypeVar
+
+import orjson
+import typer
+from rich.console import Console
+
+from hub.audit.log import audit_dir
+from hub.audit.record import AuditRecord
+from hub.errors import HubError
+from hub.settings import get_settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+audit_app = typer.Typer(help="The access log: verify it, ask who read a subject, tail it.",
+                        no_args_is_help=True)
+console = Console(stderr=True)
+
+DirOption = Annotated[Path | None, typer.Option(
+    "--dir", help="The audit directory (default: HUB_AUDIT_DIR, else <state_dir>/audit).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the records as JSON lines.")]
+
+
+def friendly(fn: Callable[P, R]) -> Callable[P, R]:
+    """Print a HubError as message + suggestion and exit 1, without a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except HubError as exc:
+            console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+            if exc.suggestion:
+                console.print(f"[yellow]hint:[/yellow] {exc.suggestion}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _directory(option: Path | None) -> Path:
+    return option or audit_dir(get_settings())
+
+
+def _show(record: AuditRecord, as_json: bool) -> None:
+    if as_json:
+        typer.echo(orjson.dumps(record.to_dict(), option=orjson.OPT_SORT_KEYS).decode())
+        return
+    typer.echo("\t".join([str(record.seq), record.time, record.outcome, record.party,
+                          record.client, record.purpose, record.operation,
+                          ",".join(record.record_ids), record.reason or ""]))
+
+
+@audit_app.command("verify")
+@friendly
+def verify_command(
+    directory: DirOption = None,
+    expect_head: Annotated[str | None, typer.Option(
+        help="SEQ:HASH printed by an earlier verify; fails if that record is gone or "
+             "changed (catches records cut off the end).")] = None,
+) -> None:
+    """Recompute every hash and link; exit 1 at the first bad line."""
+    from hub.audit.verify import verify
+
+    expected: tuple[int, str] | None = None
+    if expect_head is not None:
+        seq, _, digest = expect_head.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise HubError(f"--expect-head {expect_head!r} is not SEQ:HASH",
+                           "copy the 'head' value printed by `hub audit verify`")
+        expected = (int(seq), digest.lower())
+    report = verify(_directory(directory), expected)
+    if not report.ok:
+        typer.echo(f"chain broken at line {report.bad_line}: {report.reason}")
+        typer.echo(f"{report.records} records verified before it")
+        raise typer.Exit(1)
+    typer.echo(f"{report.records} records, chain intact")
+    typer.echo(f"head {report.head_seq}:{report.head_hash}")
+    if report.torn_tail_bytes:
+        console.print(f"note: a torn last line ({report.torn_tail_bytes} bytes) from an "
+                      "interrupted write follows; it was never acknowledged and is removed "
+                      "when the hub next opens the log", highlight=False)
+
+
+@audit_app.command("who-read")
+@friendly
+def who_read_command(
+    record_id: Annotated[str, typer.Argument(metavar="USCC",
+                                             help="The subject's id (or any record id).")],
+    since: Annotated[str | None, typer.Option(help="Only from this date/time on.")] = None,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the parties that received a subject's data: time, party, client, purpose, op."""
+    from hub.audit.query import parse_since, who_read
+
+    moment = parse_since(since) if since else None
+    found = 0
+    for record in who_read(_directory(directory), record_id.strip(), moment):
+        found += 1
+        if as_json:
+            _show(record, as_json=True)
+        else:
+            typer.echo("\t".join([record.time, record.party, record.client,
+                                  record.purpose, record.operation]))
+    console.print(f"{found} record(s) released {record_id.strip()}", highlight=False)
+
+
+@audit_app.command("tail")
+@friendly
+def tail_command(
+    n: Annotated[int, typer.Option("-n", "--lines", min=1, help="How many records.")] = 10,
+    directory: DirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the last N records (tab-separated, or --json)."""
+    from hub.audit.query import tail
+
+    for record in tail(_directory(directory), n):
+        _show(record, as_json)
+
+
+@audit_app.command("bench")
+@friendly
+def bench_command(
+    concurrency: Annotated[list[int] | None, typer.Option(
+        "--concurrency", "-c", help="Concurrent appenders (repeatable).")] = None,
+    count: Annotated[int, typer.Option(help="Appends per run.")] = 2000,
+    directory: Annotated[Path | None, typer.Option(
+        "--dir", help="Where to write (default: a temporary directory, removed after). "
+                      "Never the real log.")] = None,
+) -> None:
+    """Measure appends/s (each durable before it returns) at each concurrency."""
+    from hub.audit.bench import run
+
+    for level in concurrency or [1, 64]:
+        scratch = Path(tempfile.mkdtemp(prefix="hub-audit-bench-", dir=directory))
+        try:
+            result = asyncio.run(run(scratch, level, count))
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        typer.echo(f"concurrency {level:>4}: {result.per_second:>9.0f} appends/s "
+                   f"({result.appends} in {result.seconds:.2f}s, {result.groups} fsyncs, "
+                   f"{result.appends / max(result.groups, 1):.1f} per group)")

@@ -1,0 +1,100 @@
+"""Administrative reminders 行政提示: pushed to the subjects they concern.
+
+Conditions come from ``policies/reminders.yaml``; one query reads what they need for a
+batch of subjects, the conditions are checked in Python, and each reminder is written
+once per period (its id holds the period), so re-running generates nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+import neo4j
+
+from hub.credit.config import Policies
+from hub.credit.trigger_policy import Reminder
+
+FACTS = """
+UNWIND $usccs AS u
+MATCH (s:Subject {uscc: u})
+RETURN s.uscc AS uscc, s.credit_class AS cls, coalesce(s.credit_repair_open, false) AS repair,
+       coalesce(s.stub, false) AS stub, s.registered_on AS registered_on,
+       COUNT { (a:Alert)-[:ABOUT]->(s) WHERE a.status <> 'closed' } > 0 AS open_alert,
+       [(s)-[:OPERATES]->(st:Store)-[:LISTS]->(p:Product)
+        WHERE p.category <> 'general' AND (st.closed_on IS NULL OR st.closed_on > $today)
+          AND (p.delisted_on IS NULL OR p.delisted_on > $today) | p.category] AS cats,
+       COUNT { (s)-[:FILED]->(r:AnnualReport)
+               WHERE toInteger(r.year) = $last_year AND r.filed_on IS NOT NULL } > 0 AS filed
+"""
+
+WRITE = """
+UNWIND $rows AS r
+MATCH (s:Subject {uscc: r.uscc})
+MERGE (m:Reminder {id: r.id})
+ON CREATE SET m.kind = r.kind, m.reminder = r.reminder, m.title = r.title, m.text = r.text,
+              m.created_at = $now, m.version = $version, m.uscc = r.uscc
+MERGE (m)-[:FOR]->(s)
+"""
+
+
+def period_key(period: str, today: date) -> str:
+    if period == "once":
+        return "once"
+    if period == "year":
+        return str(today.year)
+    if period == "quarter":
+        return f"{today.year}Q{(today.month - 1) // 3 + 1}"
+    return f"{today.year}-{today.month:02d}"
+
+
+def applies(reminder: Reminder, row: dict[str, Any], today: date) -> bool:
+    """Whether every condition the reminder names holds for the subject (pure)."""
+    w = reminder.when
+    if w.classes is not None and row.get("cls") not in w.classes:
+        return False
+    if w.lists_categories is not None and not set(w.lists_categories) & set(row["cats"]):
+        return False
+    if w.credit_repair_open is not None and bool(row["repair"]) != w.credit_repair_open:
+        return False
+    if w.open_alert is not None and bool(row["open_alert"]) != w.open_alert:
+        return False
+    if w.report_due_within_days is not None:
+        due = date(today.year, 6, 30)
+        registered = str(row.get("registered_on") or "9999")
+        if (row["stub"] or row["filed"] or registered[:4] >= str(today.year)
+                or not 0 <= (due - today).days <= w.report_due_within_days):
+            return False
+    return True
+
+
+def generate(driver: neo4j.Driver, database: str, policies: Policies, usccs: Iterable[str],
+             now: datetime) -> int:
+    """Write the reminders due for ``usccs``; returns how many rows were considered."""
+    today = now.date()
+    records, _, _ = driver.execute_query(
+        FACTS, usccs=sorted(set(usccs)), today=today.isoformat(), last_year=today.year - 1,
+        database_=database, routing_=neo4j.RoutingControl.READ)
+    rows = []
+    for rec in records:
+        data = rec.data()
+        for rem in policies.reminders.reminders:
+            if applies(rem, data, today):
+                rows.append({"id": f"{rem.id}:{data['uscc']}:{period_key(rem.period, today)}",
+                             "uscc": data["uscc"], "kind": rem.kind, "reminder": rem.id,
+                             "title": rem.title, "text": rem.text})
+    if rows:
+        driver.execute_query(WRITE, rows=rows, now=now.isoformat(),
+                             version=policies.reminders.version, database_=database)
+    return len(rows)
+
+
+def reminders_for(driver: neo4j.Driver, database: str, uscc: str) -> list[dict[str, Any]]:
+    """A subject's reminders, newest first: id, kind, title, text, created_at."""
+    records, _, _ = driver.execute_query(
+        "MATCH (m:Reminder)-[:FOR]->(:Subject {uscc: $uscc}) "
+        "RETURN m {.id, .kind, .reminder, .title, .text, .created_at, .version} AS m "
+        "ORDER BY m.created_at DESC, m.id", uscc=uscc, database_=database,
+        routing_=neo4j.RoutingControl.READ)
+    return [dict(r["m"]) for r in records]

@@ -1,0 +1,115 @@
+"""Scoring arithmetic: facts → indicator points → weighted score → class (pure).
+
+The score is the weighted sum down the indicator tree (weights of siblings add up to 1,
+so the score stays on 0–100). The class comes from the thresholds, then two rules that
+keep classification honest and explainable:
+
+* caps — a veto indicator (e.g. a stub or revoked registration) limits the best class;
+* observation period 观察期 — a subject may only move *up* once its current class's
+  observation period has run since it entered that class; moving down is immediate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from hub.credit.facts_model import Facts, day
+from hub.credit.policy import CLASS_ORDER, ClassName, CreditPolicy, Indicator
+from hub.credit.scorers import SCORERS, Context
+
+
+@dataclass
+class Assessment:
+    uscc: str
+    score: float
+    computed_class: ClassName  # from the score and caps alone
+    credit_class: ClassName  # after the observation period
+    colour: str
+    explanation: dict[str, Any]
+    previous_class: str | None
+    why: str
+
+
+def _score_node(node: Indicator, facts: Facts, ctx: Context, share: float,
+                leaf_points: dict[str, float]) -> tuple[float, dict[str, Any]]:
+    out: dict[str, Any] = {"id": node.id, "name": node.name, "name_en": node.name_en,
+                           "weight": node.weight}
+    if node.scorer:
+        measure = SCORERS[node.scorer].fn(facts, node.parsed_params, ctx)
+        points = node.points(measure.value)
+        leaf_points[node.id] = points
+        out.update(scorer=node.scorer, value=measure.value, evidence=measure.evidence)
+        if measure.note:
+            out["note"] = measure.note
+    else:
+        children = []
+        points = 0.0
+        for child in node.children:
+            child_points, child_out = _score_node(child, facts, ctx, share * child.weight,
+                                                  leaf_points)
+            points += child.weight * child_points
+            children.append(child_out)
+        out["children"] = children
+    out["points"] = round(points, 2)
+    out["contribution"] = round(share * points, 2)
+    return points, out
+
+
+def worse(a: ClassName, b: ClassName) -> ClassName:
+    return a if CLASS_ORDER.index(a) >= CLASS_ORDER.index(b) else b
+
+
+def hold_for_observation(policy: CreditPolicy, previous: str | None, since: date | None,
+                         computed: ClassName, today: date) -> tuple[ClassName, date | None]:
+    """The class to record and, when an upgrade is held back, the day it may happen."""
+    if previous not in CLASS_ORDER or since is None:
+        return computed, None
+    prev: ClassName = previous
+    if CLASS_ORDER.index(computed) >= CLASS_ORDER.index(prev):
+        return computed, None
+    until = since + timedelta(days=policy.classes[prev].observation_days)
+    if today < until:
+        return prev, until
+    return computed, None
+
+
+def assess(facts: Facts, policy: CreditPolicy, now: datetime) -> Assessment:
+    """Score one subject and classify it, with the full explanation."""
+    today = now.date()
+    ctx = Context(today=today, licensed=policy.licensed_categories)
+    leaf_points: dict[str, float] = {}
+    total = 0.0
+    tree = []
+    for top in policy.indicators:
+        points, out = _score_node(top, facts, ctx, top.weight, leaf_points)
+        total += top.weight * points
+        tree.append(out)
+    score = round(total, 2)
+    computed = policy.class_for(score)
+    caps = []
+    for cap in policy.caps:
+        if leaf_points.get(cap.indicator, 100.0) <= cap.points_at_most:
+            caps.append({"indicator": cap.indicator, "at_best": cap.at_best,
+                         "reason": cap.reason})
+            computed = worse(computed, cap.at_best)
+    previous = facts.subject.get("credit_class")
+    since = day(facts.subject.get("credit_class_since"))
+    final, held_until = hold_for_observation(policy, previous, since, computed, today)
+    why = f"score {score:g} → class {policy.class_for(score)}"
+    if caps:
+        why += "; capped: " + "; ".join(c["reason"] for c in caps)
+    if held_until:
+        why += (f"; upgrade to {computed} held: class {final} observation period runs "
+                f"until {held_until.isoformat()}")
+    cls = policy.classes[final]
+    explanation = {
+        "uscc": facts.uscc, "version": policy.version, "scored_at": now.isoformat(),
+        "score": score, "computed_class": computed, "class": final, "colour": cls.colour,
+        "label": cls.label, "label_en": cls.label_en, "caps": caps,
+        "held_until": held_until.isoformat() if held_until else None, "why": why,
+        "indicators": tree,
+    }
+    return Assessment(facts.uscc, score, computed, final, cls.colour, explanation,
+                      previous if isinstance(previous, str) else None, why)

@@ -1,0 +1,192 @@
+"""The trigger kinds a rule in ``policies/triggers.yaml`` may use: parameters + Cypher.
+
+Each kind is one batched query over a set of subjects (``UNWIND $usccs``) or all of
+them, evaluated *as of* ``$today`` (ISO date) so that the same Cypher serves live
+evaluation and backtesting. A row is (uscc, key, evidence): the key identifies the
+evidence (a change id, a store, a report year…) and makes the alert id deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+OPEN_STORE = ("(st.closed_on IS NULL OR st.closed_on > $today) "
+              "AND (st.opened_on IS NULL OR st.opened_on <= $today)")
+ACTIVE_PRODUCT = ("(p.listed_on IS NULL OR p.listed_on <= $today) "
+                  "AND (p.delisted_on IS NULL OR p.delisted_on > $today)")
+PROV = ".src_party, .src_record"
+
+
+class KindParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def cypher_params(self, today: date, licensed: dict[str, list[str]]) -> dict[str, Any]:
+        data = self.model_dump()
+        if "window_days" in data:
+            data["window_start"] = (today - timedelta(days=data["window_days"])).isoformat()
+        data["licensed"] = licensed
+        data["licensed_categories"] = sorted(licensed)
+        return data
+
+
+class NoParams(KindParams):
+    pass
+
+
+class LegalDays(KindParams):
+    legal_days: int = Field(default=20, ge=1, le=365)
+
+    def cypher_params(self, today: date, licensed: dict[str, list[str]]) -> dict[str, Any]:
+        data = super().cypher_params(today, licensed)
+        data["cutoff"] = (today - timedelta(days=self.legal_days)).isoformat()
+        return data
+
+
+class Categories(KindParams):
+    categories: list[str] = Field(default_factory=lambda: ["tobacco"])
+
+
+class ExpiredLicence(KindParams):
+    require_expired: bool = True
+
+
+class Spike(KindParams):
+    threshold: int = Field(default=5, ge=1)
+    window_days: int = Field(default=30, ge=1, le=3650)
+
+
+class CaseParams(KindParams):
+    window_days: int = Field(default=365, ge=1, le=3650)
+    outcomes: list[str] = Field(default_factory=lambda: ["penalty"])
+    include_open: bool = True
+
+
+class ReportOverdue(KindParams):
+    years: int = Field(default=3, ge=1, le=10)
+    due_month_day: str = Field(default="06-30", pattern=r"^\d\d-\d\d$")
+
+
+class Displayed(KindParams):
+    only_licensed_categories: bool = True
+
+
+class RelatedClasses(KindParams):
+    classes: list[str] = Field(default_factory=lambda: ["D"])
+
+
+class PlatformActions(KindParams):
+    kinds: list[str] = Field(default_factory=lambda: ["suspend", "stop"])
+    window_days: int = Field(default=365, ge=1, le=3650)
+
+
+class Downgrade(KindParams):
+    window_days: int = Field(default=365, ge=1, le=3650)
+    rank: dict[str, int] = Field(default_factory=lambda: {
+        "AAA": 0, "AA": 1, "A": 2, "B": 3, "C": 4})
+
+
+@dataclass(frozen=True)
+class TriggerKind:
+    name: str
+    params: type[KindParams]
+    body: str  # Cypher after the subject match, binding ``s``; returns uscc, key, evidence
+
+
+KINDS: dict[str, TriggerKind] = {k.name: k for k in (
+    TriggerKind("unpublished_change", LegalDays, f"""
+MATCH (s)-[:CHANGED]->(c:RegistrationChange)
+WHERE c.changed_on <= $cutoff
+  AND (coalesce(c.published, false) = false OR c.published_on > $today)
+RETURN s.uscc AS uscc, c.id AS key,
+       c {{change_id: c.id, .changed_on, .item, .published, {PROV},
+           legal_days: $legal_days}} AS evidence"""),
+    TriggerKind("expired_licence_listing", ExpiredLicence, f"""
+MATCH (s)-[:OPERATES]->(st:Store)-[:LISTS]->(p:Product)
+WHERE p.category IN $licensed_categories AND {OPEN_STORE} AND {ACTIVE_PRODUCT}
+WITH s, p.category AS category, collect(p {{.key, .title, {PROV}}})[..20] AS products
+WITH s, category, products, $licensed[category] AS types
+WHERE NOT EXISTS {{ (s)-[:HOLDS]->(l:Licence) WHERE l.licence_type IN types
+                    AND l.valid_from <= $today AND l.valid_to >= $today }}
+  AND (NOT $require_expired OR EXISTS {{ (s)-[:HOLDS]->(l:Licence)
+                                        WHERE l.licence_type IN types AND l.valid_to < $today }})
+RETURN s.uscc AS uscc, category AS key,
+       {{category: category, products: products,
+         licences: [(s)-[:HOLDS]->(l:Licence) WHERE l.licence_type IN types |
+                    l {{.key, .licence_type, .valid_to, {PROV}}}]}} AS evidence"""),
+    TriggerKind("listing_in_categories", Categories, f"""
+MATCH (s)-[:OPERATES]->(st:Store)-[:LISTS]->(p:Product)
+WHERE p.category IN $categories AND {OPEN_STORE} AND {ACTIVE_PRODUCT}
+WITH s, st, collect(p {{.key, .title, .category, .listed_on, {PROV}}})[..20] AS products
+RETURN s.uscc AS uscc, st.key AS key,
+       {{store: st.key, platform_id: st.platform_id, products: products}} AS evidence"""),
+    TriggerKind("complaint_spike", Spike, f"""
+MATCH (c:Complaint)-[:AGAINST]->(s)
+WHERE c.received_on > $window_start AND c.received_on <= $today
+WITH s, c ORDER BY c.received_on, c.id
+WITH s, collect(c {{.id, .received_on, .channel, .platform_id, {PROV}}}) AS cs
+WHERE size(cs) >= $threshold
+RETURN s.uscc AS uscc, 'spike:' + cs[$threshold - 1].id AS key,
+       {{count: size(cs), window_days: $window_days, threshold: $threshold,
+         complaints: cs[..20]}} AS evidence"""),
+    TriggerKind("case_opened", CaseParams, f"""
+MATCH (k:Case)-[:CONCERNS]->(s)
+WHERE k.opened_on > $window_start AND k.opened_on <= $today
+  AND (k.outcome IN $outcomes OR ($include_open AND k.outcome IS NULL))
+RETURN s.uscc AS uscc, k.id AS key,
+       k {{case_id: k.id, .opened_on, .outcome, .fine, .authority, .legal_basis, {PROV}}}
+         AS evidence"""),
+    TriggerKind("annual_report_overdue", ReportOverdue, """
+WITH s WHERE s.registered_on IS NOT NULL AND coalesce(s.status, 'active') = 'active'
+UNWIND range(toInteger(left($today, 4)) - $years, toInteger(left($today, 4)) - 1) AS y
+WITH s, y WHERE y >= toInteger(left(s.registered_on, 4))
+OPTIONAL MATCH (s)-[:FILED]->(r:AnnualReport) WHERE toInteger(r.year) = y
+WITH s, y, r, coalesce(r.due_on, toString(y + 1) + '-' + $due_month_day) AS due
+WHERE due < $today AND (r IS NULL OR r.filed_on IS NULL OR r.filed_on > $today)
+RETURN s.uscc AS uscc, 'year:' + toString(y) AS key,
+       {year: y, due_on: due, report: r.key, src_party: r.src_party,
+         src_record: r.src_record} AS evidence"""),
+    TriggerKind("licence_not_displayed", Displayed, f"""
+MATCH (s)-[:OPERATES]->(st:Store)
+WHERE coalesce(st.licence_displayed, false) = false AND {OPEN_STORE}
+  AND (NOT $only_licensed_categories OR EXISTS {{
+        (st)-[:LISTS]->(p:Product) WHERE p.category IN $licensed_categories
+        AND {ACTIVE_PRODUCT} }})
+RETURN s.uscc AS uscc, st.key AS key,
+       st {{store: st.key, .platform_id, .shop_id, .licence_displayed, {PROV}}} AS evidence"""),
+    TriggerKind("related_in_classes", RelatedClasses, """
+MATCH (s)<-[r1:LEGAL_REP_OF|SHAREHOLDER_OF]-(p:Person)-[r2:LEGAL_REP_OF|SHAREHOLDER_OF]->
+      (o:Subject)
+WHERE o <> s AND r1.end IS NULL AND r2.end IS NULL AND o.credit_class IN $classes
+RETURN s.uscc AS uscc, o.uscc AS key,
+       {related: o.uscc, related_class: o.credit_class, role_here: type(r1),
+        role_there: type(r2), person_key: p.key, src_party: r2.src_party,
+        src_record: r2.src_record} AS evidence"""),
+    TriggerKind("platform_action", PlatformActions, """
+MATCH (pa:PlatformAction)-[:AGAINST]->(s)
+WHERE pa.kind IN $kinds AND left(pa.at, 10) > $window_start AND left(pa.at, 10) <= $today
+RETURN s.uscc AS uscc, pa.id AS key,
+       pa {action_id: pa.id, .kind, .at, .platform_id, .alert_id,
+           .src_party, .src_record} AS evidence"""),
+    TriggerKind("association_downgrade", Downgrade, f"""
+MATCH (a:Association)-[:ISSUED]->(e:CreditEvaluation)-[:RATES]->(s)
+WHERE e.issued_on > $window_start AND e.issued_on <= $today
+MATCH (a)-[:ISSUED]->(prev:CreditEvaluation)-[:RATES]->(s)
+WHERE prev.issued_on < e.issued_on
+WITH s, e, prev ORDER BY prev.issued_on DESC
+WITH s, e, head(collect(prev)) AS prev
+WHERE $rank[e.grade] > $rank[prev.grade]
+RETURN s.uscc AS uscc, e.id AS key,
+       e {{evaluation: e.id, .association_id, .grade, .issued_on, {PROV},
+           previous: prev.id, previous_grade: prev.grade}} AS evidence"""),
+)}
+
+
+def query(kind: TriggerKind, all_subjects: bool) -> str:
+    """The rule's full Cypher for a list of subjects (``$usccs``) or for every subject."""
+    head = ("MATCH (s:Subject)" if all_subjects
+            else "UNWIND $usccs AS u\nMATCH (s:Subject {uscc: u})")
+    return head + "\nWITH s\n" + kind.body.strip()

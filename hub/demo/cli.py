@@ -1,0 +1,66 @@
+"""``hub demo …``: demo data commands (a sub-app so that ``demo load`` can join it)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from hub.errors import HubError
+
+demo_app = typer.Typer(help="Demo data: generate realistic feeds (and load them).",
+                       no_args_is_help=True)
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HubError(f"--as-of {text!r} is not a date", "use YYYY-MM-DD, e.g. 2026-11-01") \
+            from None
+
+
+@demo_app.command("generate")
+def generate_command(
+    out: Annotated[Path, typer.Option("--out", help="Directory for the feeds (created).")],
+    subjects: Annotated[int, typer.Option(help="Number of merchant subjects.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 1,
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    encoding: Annotated[str, typer.Option(help="Output encoding, e.g. gb18030 for csv.")]
+    = "utf-8",
+    dirty_rate: Annotated[float, typer.Option(help="Share of records given one defect.")]
+    = 0.02,
+    as_of: Annotated[str, typer.Option(help="Reference date of the data (no clock is read).")]
+    = "2026-11-01",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Generate deterministic demo feeds for every connector, parties.json, manifest.json."""
+    from hub.cli import friendly
+    from hub.demo.generate import Options, generate
+
+    @friendly
+    def run() -> None:
+        options = Options(out=out, subjects=subjects, seed=seed, fmt=fmt.lower(),
+                          encoding=encoding, dirty_rate=dirty_rate, as_of=_as_of(as_of))
+        console = Console(stderr=True)
+        started = time.perf_counter()
+        show = not quiet and console.is_terminal
+        with Progress(TextColumn("generating"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, disable=not show) as progress:
+            task = progress.add_task("subjects", total=subjects)
+            manifest = generate(options, lambda n: progress.advance(task, n))
+        seconds = time.perf_counter() - started
+        total = sum(f["records"] for f in manifest["files"].values())
+        if not quiet:
+            console.print(f"{total:,} records for {subjects:,} subjects in {seconds:.1f}s "
+                          f"→ {out} (dirty: {sum(manifest['dirty'].values()):,}, "
+                          f"invalid: {manifest['invalid']:,})", highlight=False)
+        print(out / "manifest.json", file=sys.stdout)
+
+    run()

@@ -1,0 +1,1 @@
+"""Access policies: ``policies/access.yaml`` loaded, validated and compiled to Cypher."""

@@ -1,0 +1,137 @@
+"""A party's policy compiled for one request: Cypher predicates, parameters, masks.
+
+The predicates are Cypher *text* over fixed variable names with every value passed as a
+parameter (``$p_*``); query builders embed them inside the one query they run, so the
+database itself never returns a row outside the party's scope (no fetch-then-filter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from hub.errors import HubError
+from hub.policy.loader import load_model
+from hub.policy.model import AccessPolicy, PartyPolicy
+from hub.settings import PROJECT_ROOT
+
+DEFAULT_POLICY_FILE = PROJECT_ROOT / "policies" / "access.yaml"
+
+
+class Forbidden(HubError):
+    """The policy refuses this operation or purpose (GraphQL code FORBIDDEN)."""
+
+
+def jurisdiction_prefixes(codes: tuple[str, ...] | list[str]) -> list[str]:
+    """``510100`` covers 5101xx (a city), ``510000`` 51xxxx (a province)."""
+    prefixes = []
+    for code in codes:
+        prefix = code
+        while len(prefix) > 2 and prefix.endswith("00"):
+            prefix = prefix[:-2]
+        prefixes.append(prefix)
+    return prefixes
+
+
+_SCOPES = {
+    "jurisdiction": "any(j IN $p_prefixes WHERE {s}.division STARTS WITH j)",
+    "platform_merchants":
+        "EXISTS {{ ({s})-[:OPERATES]->(:Store)-[:ON]->(:Platform {{id: $p_platform}}) }}",
+    "association_members":
+        "EXISTS {{ ({s})-[m:MEMBER_OF]->(:Association {{id: $p_association}}) "
+        "WHERE m.end IS NULL }}",
+    "all": "true",
+    "none": "false",
+}
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    party_id: str
+    party_type: str
+    operation: str
+    purpose: str
+    policy: PartyPolicy
+    params: dict[str, Any] = field(hash=False)
+
+    def full(self, s: str = "s") -> str:
+        """Predicate: ``s`` is inside the party's scope (full view)."""
+        return _SCOPES[self.policy.scope].format(s=s)
+
+    def view(self, s: str = "s") -> str:
+        """Cypher expression: 'full', 'status', 'public' or null (invisible)."""
+        outside = self.policy.outside_scope
+        fallback = "null" if outside == "none" else f"'{outside}'"
+        return f"CASE WHEN {self.full(s)} THEN 'full' ELSE {fallback} END"
+
+    def section(self, name: str) -> bool:
+        return name in self.policy.sections
+
+    def mask(self, kind: str, expr: str) -> str:
+        """Cypher masking ``expr`` (a person's name, ID or phone) per the party's policy."""
+        how = getattr(self.policy.masks, kind)
+        if how == "hidden":
+            return "null"
+        if how == "clear" or kind != "person_name":
+            return expr  # ID numbers and phones are stored masked already
+        return (f"CASE WHEN {expr} IS NULL OR size({expr}) <= 1 THEN {expr} "
+                f"WHEN size({expr}) = 2 THEN left({expr}, 1) + '*' "
+                f"ELSE left({expr}, 1) + substring('**********', 0, size({expr}) - 2) "
+                f"+ right({expr}, 1) END")
+
+
+@dataclass(frozen=True)
+class PartyIdentity:
+    """What compilation needs to know about the caller (from the validated token)."""
+
+    party_id: str
+    party_type: str
+    jurisdictions: tuple[str, ...] = ()
+    platform_id: str | None = None
+    association_id: str | None = None
+
+
+class PolicyBook:
+    """The loaded ``access.yaml`` and its compiled, cached forms."""
+
+    def __init__(self, policy: AccessPolicy) -> None:
+        self.policy = policy
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_POLICY_FILE) -> PolicyBook:
+        return cls(load_model(path, AccessPolicy))
+
+    def for_party(self, party_type: str, party_id: str) -> PartyPolicy:
+        base = next((p for t, p in self.policy.party_types.items() if t == party_type), None)
+        if base is None:
+            raise Forbidden(f"no access policy for party type {party_type!r}")
+        override = self.policy.overrides.get(party_id)
+        if override:
+            merged: PartyPolicy = PartyPolicy.model_validate({**base.model_dump(), **override})
+            return merged
+        return base
+
+    def compile(self, who: PartyIdentity, operation: str, purpose: str) -> CompiledPolicy:
+        return _compile(self, who, operation, purpose)
+
+
+@lru_cache(maxsize=4096)
+def _compile(book: PolicyBook, who: PartyIdentity, operation: str,
+             purpose: str) -> CompiledPolicy:
+    policy = book.for_party(who.party_type, who.party_id)
+    if operation not in policy.operations:
+        raise Forbidden(f"a {who.party_type} may not use {operation}",
+                        "Ask the hub's operator if your agreement should allow it.")
+    if purpose not in policy.purposes:
+        allowed = ", ".join(p.upper() for p in policy.purposes)
+        raise Forbidden(f"purpose {purpose.upper()} is not allowed for a {who.party_type}",
+                        f"Declare one of: {allowed}.")
+    params: dict[str, Any] = {
+        "p_party": who.party_id,
+        "p_prefixes": jurisdiction_prefixes(who.jurisdictions),
+        "p_platform": who.platform_id,
+        "p_association": who.association_id,
+    }
+    return CompiledPolicy(who.party_id, who.party_type, operation, purpose, policy, params)
