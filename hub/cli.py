@@ -133,6 +133,23 @@ def serve(
                 access_log=False, proxy_headers=False)
 
 
+@app.command("schema")
+def export_schema(
+    out: Annotated[str | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the GraphQL SDL (kept in schema/hub.graphql; a test checks for drift)."""
+    from pathlib import Path
+
+    from hub.api.schema import sdl
+
+    text = sdl() + "\n"
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        say(f"wrote {out}")
+    else:
+        typer.echo(text, nl=False)
+
+
 def main() -> None:
     from hub.ingest_cli import register
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import shutil
-import tempfile
 import os
+import shutil
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
@@ -15,7 +16,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from hub import __version__
 from hub.api import compliance, listing, mutations, portrait, related
@@ -168,6 +169,15 @@ class Mutation:
             [mutations.product_raw(pid, p) for p in products], None, ("store:write",))
 
 
+class HubSchema(strawberry.Schema):
+    """Caller errors (bad input, refusals) are answers, not incidents: don't log them as
+    errors; internal errors are logged with their traceback by hub.api.view.classify."""
+
+    def process_errors(self, errors: list[GraphQLError],
+                       execution_context: ExecutionContext | None = None) -> None:
+        return None
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     # Factories, not instances: strawberry builds one per request (the parser and
     # validation caches themselves live at module level and are shared).
@@ -181,7 +191,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     if settings.production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     # Masking of internal errors happens in hub.api.view.classify (codes + logging).
-    return strawberry.Schema(
+    return HubSchema(
         query=Query, mutation=Mutation, extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.production))
 

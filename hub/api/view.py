@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from typing import Any
 
@@ -87,16 +88,21 @@ class HubGraphQL(GraphQL[Context, None]):
         return orjson.dumps(data)
 
 
+_FIRST_FIELD = re.compile(r"\{\s*(?:[_A-Za-z]\w*\s*:\s*)?([_A-Za-z][_0-9A-Za-z]*)")
+
+
 def operation_name(body: bytes) -> str:
+    """A metrics label: the first root field. Client-chosen operation names are not
+    used, so the label's cardinality stays bounded by the schema."""
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:
         return "invalid"
-    if isinstance(data, dict):
-        name = data.get("operationName")
-        if isinstance(name, str) and name.isidentifier():
-            return name[:64]
-    return "anonymous"
+    query = data.get("query") if isinstance(data, dict) else None
+    if not isinstance(query, str):
+        return "invalid"
+    found = _FIRST_FIELD.search(query)
+    return found.group(1)[:64] if found else "invalid"
 
 
 def unavailable() -> JSONResponse:

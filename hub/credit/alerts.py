@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import neo4j
@@ -24,7 +24,7 @@ import orjson
 from hub.credit import trigger_kinds
 from hub.credit.config import Policies
 from hub.credit.divisions import cypher_covers
-from hub.credit.trigger_policy import Rule
+from hub.credit.trigger_policy import Rule, TriggerPolicy
 
 RECIPIENTS = f"""
 CALL (a, s) {{
@@ -74,18 +74,22 @@ ON CREATE SET n.alert_id = a.id, n.party_id = p.id, n.kind = 'alert', n.created_
 RETURN count(DISTINCT a) AS raised, count(n) AS notifications
 """
 
+OPEN_ALERTS = """
+MATCH (a:Alert) WHERE a.status <> 'closed' AND ($usccs IS NULL OR a.uscc IN $usccs)
+RETURN a.id AS id, a.rule AS rule, a.uscc AS uscc, a.evidence_key AS key
+"""
+
 CLOSE_GONE = """
-MATCH (a:Alert {rule: $rule})
-WHERE a.status <> 'closed' AND ($usccs IS NULL OR a.uscc IN $usccs)
-  AND NOT (a.uscc + '|' + a.evidence_key) IN $present
-MATCH (a)-[:ABOUT]->(s:Subject)
+UNWIND $ids AS id
+MATCH (a:Alert {id: id})-[:ABOUT]->(s:Subject)
+WHERE a.status <> 'closed'
 SET a.status = 'closed', a.closed_at = $now, a.closed_by = 'data', a.rectified_at = $now,
     a.rectified_by = 'data', s.credit_repair_open = true, s.credit_repair_since = $now
 MERGE (st:AlertStep {id: a.id + '#' + toString(a.occurrence) + ':closed'})
 SET st.step = 'closed', st.at = $now, st.by_party = 'system',
-    st.note = 'condition no longer found in the data (rule version ' + $version + ')'
+    st.note = 'condition no longer found in the data (rule ' + a.rule + ', version ' +
+              $version + ')'
 MERGE (st)-[:OF]->(a)
-RETURN collect(a.uscc) AS usccs
 """
 
 
@@ -107,8 +111,6 @@ def find_hits(driver: neo4j.Driver, database: str, rule: Rule, credit_licensed: 
               list[str]], usccs: list[str] | None, today: str) -> list[dict[str, Any]]:
     """Rows (uscc, key, evidence) for which ``rule`` fires as of ``today`` (read-only)."""
     kind = trigger_kinds.KINDS[rule.kind]
-    from datetime import date
-
     params = rule.parsed_params.cypher_params(date.fromisoformat(today), credit_licensed)
     records, _, _ = driver.execute_query(
         trigger_kinds.query(kind, usccs is None), usccs=usccs, today=today,
@@ -126,22 +128,30 @@ def evaluate(driver: neo4j.Driver, database: str, policies: Policies,
     subjects = sorted(set(usccs)) if usccs is not None else None
     today = now.date().isoformat()
     tp = policies.triggers
+    records, _, _ = driver.execute_query(OPEN_ALERTS, usccs=subjects, database_=database,
+                                         routing_=neo4j.RoutingControl.READ)
+    open_by_rule: dict[str, dict[tuple[str, str], str]] = {}
+    for rec in records:
+        open_by_rule.setdefault(str(rec["rule"]), {})[(rec["uscc"], rec["key"])] = rec["id"]
     results = []
+    gone: list[str] = []
     for rule in tp.rules:
         if not rule.enabled:
             continue
         hits = find_hits(driver, database, rule, policies.credit.licensed_categories,
                          subjects, today)
         result = RuleResult(rule.id, hits=len(hits))
+        present = {(h["uscc"], h["key"]) for h in hits}
+        closing = [aid for k, aid in open_by_rule.get(rule.id, {}).items() if k not in present]
+        result.closed = len(closing)
+        gone += closing
+        if closing and rule.one_open_per_subject:  # close first, so a new one may open
+            _close(driver, database, closing, tp.version, now)
         rows = [{"id": alert_id(rule.id, h["uscc"], h["key"]), "uscc": h["uscc"],
                  "key": h["key"],
                  "evidence_json": orjson.dumps({"rule": rule.id, "key": h["key"],
-                                                **h["evidence"]}).decode()} for h in hits]
-        closed, _, _ = driver.execute_query(
-            CLOSE_GONE, rule=rule.id, usccs=subjects, version=tp.version,
-            present=[f"{h['uscc']}|{h['key']}" for h in hits], now=now.isoformat(),
-            database_=database)
-        result.closed = len(closed[0]["usccs"]) if closed else 0
+                                                **h["evidence"]}).decode()} for h in hits
+                if (h["uscc"], h["key"]) not in open_by_rule.get(rule.id, {})]
         if rows:
             deadline = (now + timedelta(days=rule.deadline_days)).isoformat()
             written, _, _ = driver.execute_query(
@@ -151,4 +161,19 @@ def evaluate(driver: neo4j.Driver, database: str, policies: Policies,
             result.raised = int(written[0]["raised"]) if written else 0
             result.notifications = int(written[0]["notifications"]) if written else 0
         results.append(result)
+    rest = [aid for aid in gone if aid not in _closed_early(tp, open_by_rule)]
+    if rest:
+        _close(driver, database, rest, tp.version, now)
     return results
+
+
+def _closed_early(tp: TriggerPolicy, open_by_rule: dict[str, dict[tuple[str, str], str]]
+                  ) -> set[str]:
+    return {aid for rule in tp.rules if rule.one_open_per_subject
+            for aid in open_by_rule.get(rule.id, {}).values()}
+
+
+def _close(driver: neo4j.Driver, database: str, ids: list[str], version: str,
+           now: datetime) -> None:
+    driver.execute_query(CLOSE_GONE, ids=ids, version=version, now=now.isoformat(),
+                         database_=database)

@@ -51,7 +51,8 @@ def parties(graph: neo4j.Driver) -> neo4j.Driver:
 
 def subject(code: str, rid: str, **extra: Any) -> dict[str, Any]:
     return {"record_type": "subject", "record_id": rid, "uscc": code,
-            "name": "锦江测试商贸有限公司", "kind": "enterprise", "registered_on": "2016/4/1", **extra}
+            "name": "锦江测试商贸有限公司", "kind": "enterprise",
+            "registered_on": "2016/4/1", **extra}
 
 
 def test_registry_mapping_and_personal_data(parties: neo4j.Driver, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from hub.credit.config import read_policies
 from hub.credit.divisions import covers
+from hub.credit.errors import InvalidStep
 from hub.credit.facts_model import Facts
 from hub.credit.inspections import draw, periods_per_year
 from hub.credit.policy import Band, Indicator
@@ -17,7 +18,6 @@ from hub.credit.sandbox import decide
 from hub.credit.scorers import SCORERS, Context
 from hub.credit.scoring import assess, hold_for_observation
 from hub.credit.workflow import check_transition
-from hub.credit.errors import InvalidStep
 from hub.settings import PROJECT_ROOT
 
 POL = read_policies(PROJECT_ROOT / "policies")
@@ -74,7 +74,7 @@ def test_scorers_on_hand_written_facts() -> None:
                    "status": st} for i, (ch, st) in enumerate(
                        [("12315", "resolved"), ("platform", "open"), ("12315", "rejected"),
                         ("opinion", "resolved")])]
-    f = good(complaints=complaints + [{"id": "old", "received_on": "2024-01-01"}])
+    f = good(complaints=[*complaints, {"id": "old", "received_on": "2024-01-01"}])
     assert measure("complaints_count", f, window_days=90) == 4
     assert measure("complaints_count", f, window_days=365, channels=["12315"]) == 2
     assert measure("complaints_resolved_share", f, window_days=365) == pytest.approx(66.7)
