@@ -262,7 +262,7 @@ WHERE (e.association_id = $p_association OR $p_party IN coalesce(e.shared_with, 
   AND ($u IS NULL OR s.uscc = $u)
 WITH e ORDER BY e.id LIMIT 101
 RETURN properties(e) AS e"""
-    ev_codes: list[str | None] = [None] + s.members[:99]
+    ev_codes: list[str | None] = [None, *s.members[:99]]
     out.append(Workload(
         "creditEvaluations", "association", "first 100 (all, or one member's)",
         hub=[_q(EVALUATIONS, u=c) for c in ev_codes],

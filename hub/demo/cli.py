@@ -64,3 +64,34 @@ def generate_command(
         print(out / "manifest.json", file=sys.stdout)
 
     run()
+
+
+@demo_app.command("load")
+def load_command(
+    subjects: Annotated[int, typer.Option(help="Number of merchant subjects.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed of the data set.")] = 1,
+) -> None:
+    """Generate (or reuse) demo feeds, create the demo parties and load everything."""
+    from hub.cli import friendly, say
+    from hub.demo.load import load
+    from hub.ingest_cli import print_summary, run_ingest
+    from hub.settings import get_settings
+
+    settings = get_settings()
+
+    def ingest_file(source: str, path: Path, party: str) -> dict[str, object]:
+        summary = run_ingest(settings, source, path, party, encoding="utf-8", fmt=None,
+                             batch_size=5000, rejects=None, quiet=not sys.stderr.isatty())
+        print_summary(summary)
+        return summary
+
+    @friendly
+    def run() -> None:
+        result = load(settings, subjects, seed, say, ingest_file)
+        scored = result["scored"]
+        say(f"Scored {getattr(scored, 'scored', '?')} subjects.")
+        say(f"Demo clients (credentials in {result['clients_file']}):")
+        for kind, client in result["clients"].items():
+            say(f"  {kind:12} party={client['party']:16} client_id={client['client_id']}")
+
+    run()
