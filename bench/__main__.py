@@ -126,6 +126,10 @@ class Suite:
         if s.rescore:
             log("hub credit rescore (all subjects)")
             self.rescore = ingestion.rescore(env, self.logs / "rescore.log")
+        else:
+            self.notes.append("No `hub credit rescore` in this scale (--quick): subjects "
+                              "carry no risk class, so subjects-regulator filters by "
+                              "division only.")
         self.info["graph"] = ingestion.count_subjects(self.graph)
         log(f"graph: {self.info['graph']}")
         self.serve()
@@ -293,13 +297,16 @@ class Suite:
         self.load(w, "raw")
         self.load(w, "raw-unscoped")
         self.load(w, "peer")
-        if hub and hub.throughput and w.open_loop:
+        quick = self.scale.name == "quick"
+        if hub and hub.throughput and w.open_loop and (not quick or w.name in (
+                "complianceStatus-1", "portrait-platform")):
             self.load(w, "hub", mode="open", rate=max(1.0, round(hub.throughput * 0.5)))
 
     def sweep(self) -> None:
         w = self.workloads[0]  # complianceStatus-1
+        targets = ("hub", "peer") if self.scale.name == "quick" else ("hub", "peer", "raw")
         for conc in self.scale.sweep:
-            for target in ("hub", "peer", "raw"):
+            for target in targets:
                 self.load(w, target, concurrency=conc, name=f"sweep-{conc}")
 
     # -- report --------------------------------------------------------------------------

@@ -41,6 +41,10 @@ def _f(x: float, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
 
 
+def _n(x: Any) -> str:
+    return f"{x:,}" if isinstance(x, int) else "–"
+
+
 def ingestion_table(hub: list[Timed], raw: dict[str, Timed]) -> list[str]:
     lines = ["| source | records | hub wall s | hub rec/s | hub peak RSS MB (rusage / polled) "
              "| hub CPU s | raw write s | raw rec/s | raw map s (not timed) | hub ÷ raw |",
@@ -106,7 +110,7 @@ def ratio_table(results: list[Result], workloads: list[str], other: str,
                f"{_f(h.pct(50) / o.pct(50) if o.pct(50) else 0, 2)}× |")
         if hits is not None:
             hh = hits.get(w, {})
-            row += f" {hh.get('hub', '–'):,} | {hh.get('peer', '–'):,} |" if hh else " – | – |"
+            row += f" {_n(hh.get('hub'))} | {_n(hh.get('peer'))} |"
         lines.append(row)
     return lines
 

@@ -54,7 +54,7 @@ class Samples:
     others: list[str]  # subjects without one
     related: list[str]  # regulator's subjects with related entities
     divisions: list[str]
-    classes: list[list[str]]
+    classes: list[list[str]]  # empty when nothing is scored
     members: list[str]  # rated subjects visible to the association
 
 
@@ -90,8 +90,9 @@ def sample(driver: neo4j.Driver, platform_id: str, association_id: str, seed: in
         rnd.shuffle(lst)
     classes = [[c] for c in classes_present] + ([classes_present[-2:]]
                                                if len(classes_present) > 1 else [])
-    return Samples(merchants, others, list(dict.fromkeys(related)), divisions,
-                   classes or [["A"]], members)
+    # Unscored graph (no rescore run): filter by division alone.
+    return Samples(merchants, others, list(dict.fromkeys(related)), divisions, classes,
+                   members)
 
 
 # --- GraphQL texts -----------------------------------------------------------------------
@@ -217,15 +218,16 @@ RETURN code, s.name AS name, s.status AS status, s.credit_class AS class,
     sp = rpol("subjects", "supervision")
     subj_raw = f"""MATCH (s:Subject)
 WHERE NOT coalesce(s.stub, false) AND {sp.full()} AND s.division STARTS WITH $d
-  AND s.credit_class IN $c
+  AND ($c IS NULL OR s.credit_class IN $c)
 WITH s ORDER BY s.uscc LIMIT 101
 RETURN s {{.uscc, .name, .kind, .division, .status, .registered_on, .credit_class,
           .credit_score, .in_sandbox}} AS s"""
-    combos = [(d, c) for d in s.divisions for c in s.classes]
+    combos: list[tuple[str, list[str] | None]] = [
+        (d, c) for d in s.divisions for c in (s.classes or [None])]
     out.append(Workload(
         "subjects-regulator", "regulator", "first 100, filter division + risk class",
-        hub=[_q(SUBJECTS, p="SUPERVISION", f={"division": d, "riskClass": c})
-             for d, c in combos],
+        hub=[_q(SUBJECTS, p="SUPERVISION",
+                f={"division": d, **({"riskClass": c} if c else {})}) for d, c in combos],
         raw=[_c(subj_raw, {"d": d, "c": c, **sp.params}) for d, c in combos],
         profile_hub=_c(subj_raw, {"d": combos[0][0], "c": combos[0][1], **sp.params})))
 

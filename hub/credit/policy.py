@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from hub.credit.scorers import SCORERS, Params
+from hub.credit.scorer_params import Params
+from hub.credit.scorers import SCORERS
 
 ClassName = Literal["A", "B", "C", "D"]
 CLASS_ORDER: tuple[ClassName, ...] = ("A", "B", "C", "D")

@@ -16,7 +16,8 @@ def test_defaults_per_party_type() -> None:
         "compliance:read", "subject:read", "subjects:read", "alert:read", "complaint:write",
         "platform_action:write", "store:write"}
     assert DEFAULT_SCOPES["association"] == {
-        "evaluation:read", "evaluation:write", "subject:read", "complaint:write"}
+        "evaluation:read", "evaluation:write", "subject:read", "subjects:read",
+        "complaint:write"}
     assert DEFAULT_SCOPES["public"] == {"compliance:read"}
     for kind, granted in DEFAULT_SCOPES.items():
         assert granted <= set(SCOPES) and granted <= PERMITTED_SCOPES[kind]
