@@ -44,28 +44,29 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 def peer_queries(log: Path) -> list[tuple[str, dict[str, Any]]]:
     """(Cypher, params) pairs the peer logged under ``DEBUG=@neo4j/graphql:*``.
 
-    The library logs ``executing cypher`` followed by the query, then ``cypher params:``
-    followed by a JSON object; the exact wording varies by version, so this parser looks
-    for the two blocks generically.
+    7.x logs ``execution CYPHER 5`` followed by the query, then ``cypher params:`` with
+    the parameters in Node's inspect format (converted here; long arrays are truncated
+    by Node, so the caller replaces list parameters with the values it sent).
     """
     text = _ANSI.sub("", log.read_text(encoding="utf-8", errors="replace"))
     found: list[tuple[str, dict[str, Any]]] = []
-    pattern = re.compile(
-        r"(?:About to execute Cypher|executing cypher)[^\n]*\n(?P<cypher>.*?)\n"
-        r"[^\n]*(?:Cypher params|cypher params|Params)[^\n]*?:?\s*(?P<params>\{.*?\n\})",
-        re.S | re.I)
+    pattern = re.compile(r"execution CYPHER[^\n]*\n(?P<cypher>.*?)\n\S+ @neo4j/graphql:execution "
+                         r"cypher params: (?P<params>\{\}|\{.*?\n\})", re.S)
     for m in pattern.finditer(text):
-        cypher = "\n".join(_strip_prefix(x) for x in m.group("cypher").splitlines())
-        cypher = re.sub(r"^\s*Cypher:\s*", "", cypher.strip())
-        try:
-            params = json.loads("\n".join(_strip_prefix(x) for x in
-                                          m.group("params").splitlines()))
-        except ValueError:
+        cypher = m.group("cypher").strip()
+        if "dbms.components" in cypher:
             continue
-        found.append((cypher, params))
+        found.append((cypher, _inspect_to_params(m.group("params"))))
     return found
 
 
-def _strip_prefix(line: str) -> str:
-    # debug lines may start with a timestamp and the namespace
-    return re.sub(r"^\s*\S*@neo4j/graphql:\S+\s", "", line)
+def _inspect_to_params(text: str) -> dict[str, Any]:
+    text = re.sub(r"(?:Int|Integer) \{ low: (-?\d+), high: 0 \}", r"\1", text)
+    text = re.sub(r",?\s*\.\.\. \d+ more items?", "", text)
+    text = re.sub(r"'((?:[^'\\]|\\.)*)'", lambda m: json.dumps(m.group(1)), text)
+    text = re.sub(r"([{,]\s*)([A-Za-z_$][\w$]*)\s*:", r'\1"\2":', text)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

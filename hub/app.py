@@ -22,8 +22,9 @@ from hub.api.schema import build_schema
 from hub.api.view import HubGraphQL, make_endpoint
 from hub.audit import AuditLog
 from hub.auth import auth_routes
+from hub.credit.engine import make_ingest_hook
 from hub.graph import migrations
-from hub.graph.driver import async_driver, connection
+from hub.graph.driver import async_driver, connection, sync_driver
 from hub.policy.compiled import PolicyBook
 from hub.settings import Settings, get_settings
 
@@ -42,6 +43,7 @@ class HubState:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     #: called (in a thread) with the subjects a write touched: incremental re-scoring
     after_write: Callable[[set[str]], None] | None = None
+    engine_driver: neo4j.Driver | None = None
 
 
 async def _migrate_until_done(state: HubState) -> None:
@@ -95,6 +97,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         driver = async_driver(conn)
         state = HubState(settings=settings, driver=driver, database=conn.database)
         app.state.hub = state
+        # The credit engine is synchronous (batch work, run in threads): it gets its own
+        # small sync driver; requests use the async one.
+        engine_driver = sync_driver(conn)
+        state.engine_driver = engine_driver
+        state.after_write = make_ingest_hook(engine_driver, conn.database, settings)
         app.state.metrics = metrics
         audit = await AuditLog.from_settings(settings)
         app.state.services = Services(
@@ -118,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 task.cancel()
             await audit.close()
             await driver.close()
+            engine_driver.close()
 
     view = HubGraphQL(build_schema(settings), settings)
 

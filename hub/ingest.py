@@ -105,6 +105,9 @@ def ingest(driver: neo4j.Driver, database: str, source: str, path: Path,
         summary.updated += counts.updated
         summary.unchanged += counts.unchanged
         touched = {code for row in batch for code in row.subjects}
+        listings = [str(row.data["store_key"]) for row in batch if row.kind == "product"]
+        if on_batch and listings:
+            touched |= writer.subjects_of_stores(listings)
         summary.subjects |= touched
         if pending_rejects:
             with open(rejects_path, "ab") as out:

@@ -14,7 +14,7 @@ from hub.settings import Settings, get_settings
 
 def run_ingest(settings: Settings, source: str, file: Path, party: str, *, encoding: str,
                fmt: str | None, batch_size: int, rejects: Path | None,
-               quiet: bool) -> dict[str, object]:
+               quiet: bool, rescore: bool = False) -> dict[str, object]:
     """Ingest one file with a progress bar; returns the summary as a dict."""
     from hub.cli import console
     from hub.graph.driver import connection, sync_driver
@@ -36,8 +36,14 @@ def run_ingest(settings: Settings, source: str, file: Path, party: str, *, encod
             bar.update(task, completed=done, total=total, records=records,
                        rate=records / elapsed)
 
+        hook = None
+        if rescore:
+            from hub.credit.engine import make_ingest_hook
+
+            hook = make_ingest_hook(driver, conn.database, settings)
         summary = ingest(driver, conn.database, source, file, options,
-                         settings.pii_key.get_secret_value().encode(), progress=show)
+                         settings.pii_key.get_secret_value().encode(), progress=show,
+                         on_batch=hook)
     return summary.as_dict()
 
 
@@ -75,8 +81,13 @@ def register(app: typer.Typer) -> None:
         rejects: Annotated[Path | None, typer.Option(
             help="Where to list rejected records (default: FILE.rejects.jsonl).")] = None,
         quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
+        rescore: Annotated[bool, typer.Option(
+            help="Re-score the subjects each batch touched (credit classes, sandbox, "
+                 "triggers). Turn off for a bulk load followed by `hub credit rescore`."
+        )] = True,
     ) -> None:
         """Ingest a feed file (resumable; replaying it changes nothing)."""
         summary = run_ingest(get_settings(), source, file, party, encoding=encoding,
-                             fmt=fmt, batch_size=batch_size, rejects=rejects, quiet=quiet)
+                             fmt=fmt, batch_size=batch_size, rejects=rejects, quiet=quiet,
+                             rescore=rescore)
         print_summary(summary)

@@ -215,7 +215,15 @@ async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
     await ctx.record(operation, purpose.value, ids)
     hook = ctx.state.after_write
     if hook is not None:
-        await ctx.run_sync(hook, {c for r in rows for c in r.subjects})
+        touched = {c for r in rows for c in r.subjects}
+        listings = sorted({str(r.data["store_key"]) for r in rows if r.kind == "product"})
+        if listings:  # a listing changes its store operator's portrait
+            records, _, _ = await ctx.state.driver.execute_query(
+                "UNWIND $keys AS k MATCH (s:Subject)-[:OPERATES]->(:Store {key: k}) "
+                "RETURN collect(DISTINCT s.uscc) AS usccs", keys=listings,
+                database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
+            touched |= set(records[0]["usccs"])
+        await ctx.run_sync(hook, touched)
     return result
 
 

@@ -19,7 +19,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
 from hub import __version__
-from hub.api import compliance, listing, mutations, portrait, related
+from hub.api import compliance, listing, mutations, portrait, related, supervision
 from hub.api.context import Context
 from hub.api.listing import AlertFilter, SubjectFilter, SubjectOrder
 from hub.api.mutations import (
@@ -34,6 +34,7 @@ from hub.api.mutations import (
 from hub.api.portrait import SubjectPortrait
 from hub.api.related import RelatedEntities
 from hub.api.selection import root_children
+from hub.api.supervision import AlertStepResult, InspectionPlan, Reminder, SandboxStats
 from hub.api.types import (
     AlertConnection,
     ComplianceStatus,
@@ -100,6 +101,25 @@ class Query:
         return await listing.alerts(info.context, purpose, filter, first, after,
                                     _wants_total(info))
 
+    @strawberry.field(description="Regulators: sandbox members in a division of your "
+                                  "jurisdiction, by division and by platform.")
+    async def sandbox_stats(self, info: CtxInfo, purpose: Purpose,
+                            division: str | None = None) -> SandboxStats:
+        return await supervision.sandbox_stats(info.context, purpose, division)
+
+    @strawberry.field(description="Regulators: the double-random inspection plan "
+                                  "(reproducible from its seed).")
+    async def inspection_plan(self, info: CtxInfo, purpose: Purpose, division: str,
+                              period: str, seed: str,
+                              roster: list[str] | None = None) -> InspectionPlan:
+        return await supervision.inspection_plan(info.context, purpose, division, period,
+                                                 seed, roster)
+
+    @strawberry.field(description="Administrative reminders for a subject in your scope.")
+    async def reminders(self, info: CtxInfo, purpose: Purpose,
+                        uscc: str) -> list[Reminder]:
+        return await supervision.reminders(info.context, purpose, uscc)
+
     @strawberry.field(description="The calling party, its scopes, purposes and budget.")
     async def me(self, info: CtxInfo) -> Me:
         ctx = info.context
@@ -149,6 +169,25 @@ class Mutation:
                                      input: PlatformActionInput) -> MutationResult:
         return await mutations.record_platform_action(info.context, purpose, idempotency_key,
                                                       input)
+
+    @strawberry.mutation(description="Regulators: move an alert along screen → analyse → "
+                                     "transfer → dispose → follow_up → closed.")
+    async def advance_alert(self, info: CtxInfo, purpose: Purpose, alert_id: str, step: str,
+                            note: str) -> AlertStepResult:
+        return await supervision.advance_alert(info.context, purpose, alert_id, step, note,
+                                               rectified=False)
+
+    @strawberry.mutation(description="Regulators: record that the subject rectified; closes "
+                                     "the alert and opens credit repair.")
+    async def record_rectification(self, info: CtxInfo, purpose: Purpose, alert_id: str,
+                                   note: str) -> AlertStepResult:
+        return await supervision.advance_alert(info.context, purpose, alert_id, "closed",
+                                               note, rectified=True)
+
+    @strawberry.mutation(description="Development only: set (or with null, reset) the "
+                                     "credit engine's simulated clock. Scope credit:admin.")
+    async def set_clock(self, info: CtxInfo, at: str | None = None) -> str:
+        return await supervision.set_clock(info.context, at)
 
     @strawberry.mutation(description="Platforms: create or update stores on your platform.")
     async def upsert_stores(self, info: CtxInfo, idempotency_key: str, purpose: Purpose,

@@ -93,6 +93,14 @@ class GraphWriter:
         self.database = database
         self.party = party
 
+    def subjects_of_stores(self, store_keys: Iterable[str]) -> set[str]:
+        """Subjects operating these stores (a listing changes its operator's portrait)."""
+        records, _, _ = self.driver.execute_query(
+            "UNWIND $keys AS k MATCH (s:Subject)-[:OPERATES]->(:Store {key: k}) "
+            "RETURN collect(DISTINCT s.uscc) AS usccs", keys=sorted(set(store_keys)),
+            database_=self.database, routing_=neo4j.RoutingControl.READ)
+        return set(records[0]["usccs"])
+
     def write(self, rows: Iterable[Row], now: datetime) -> WriteCounts:
         by_kind = group_rows(rows)
         if not by_kind:
