@@ -98,6 +98,18 @@ class Settings(BaseSettings):
     assertion_max_lifetime: int = Field(default=300, ge=10, le=3600)  # private_key_jwt exp
     agreement_timezone: str = "Asia/Shanghai"  # agreements' dates are days in this zone
 
+    # --- Alert delivery (hub.api.subscriptions, hub.delivery) ---
+    notify_poll_seconds: float = Field(default=1.0, gt=0, le=60)  # outbox poll, subscriptions
+    # A claimed notification is someone else's to deliver for this long (then re-claimable).
+    notify_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    webhooks_enabled: bool = False  # run the webhook delivery worker inside the app
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=300)
+    webhook_timeout: float = Field(default=10.0, gt=0, le=120)  # per POST, seconds
+    webhook_max_attempts: int = Field(default=8, ge=1, le=50)  # then the notification fails
+    webhook_backoff_base: float = Field(default=5.0, gt=0)  # delay = base * 2**(attempt-1)
+    webhook_backoff_max: float = Field(default=3600.0, gt=0)  # cap on one delay, seconds
+    webhook_concurrency: int = Field(default=8, ge=1, le=256)  # parties delivered at once
+
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
         if self.env == "production" and self.pii_key.get_secret_value() == DEV_PII_KEY:

@@ -95,3 +95,39 @@ def load_command(
             say(f"  {kind:12} party={client['party']:16} client_id={client['client_id']}")
 
     run()
+
+
+@demo_app.command("token")
+def token_command(
+    kind: Annotated[str, typer.Argument(help="regulator | platform | association | public")],
+    url: Annotated[str, typer.Option(help="The hub's base URL.")] = "http://127.0.0.1:8000",
+) -> None:
+    """Print an access token for one of the demo clients (after `hub demo load`)."""
+    import json
+
+    import httpx
+
+    from hub.cli import friendly
+    from hub.settings import get_settings
+
+    @friendly
+    def run() -> None:
+        path = get_settings().state_dir / "demo" / "clients.json"
+        if not path.exists():
+            raise HubError(f"no demo clients in {path}", "Run `hub demo load` (or make run).")
+        clients = json.loads(path.read_text(encoding="utf-8"))
+        if kind not in clients:
+            raise HubError(f"no demo client {kind!r}", f"Use one of: {', '.join(clients)}.")
+        client = clients[kind]
+        try:
+            response = httpx.post(f"{url}/oauth/token", data={"grant_type": "client_credentials"},
+                                  auth=(client["client_id"], client["client_secret"]), timeout=10)
+        except httpx.HTTPError as exc:
+            raise HubError(f"cannot reach the hub at {url}: {exc}",
+                           "Start it with `make run` or `hub serve`.") from None
+        if response.status_code != 200:
+            raise HubError(f"the token endpoint answered {response.status_code}: "
+                           f"{response.text[:200]}")
+        typer.echo(response.json()["access_token"])
+
+    run()
