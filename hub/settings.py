@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     max_aliases: int = Field(default=30, ge=1, le=1000)
     max_tokens: int = Field(default=2000, ge=100, le=100_000)
     max_page_size: int = Field(default=100, ge=1, le=1000)
+    max_cost: int = Field(default=50_000, ge=100)  # static cost estimate per request
     rate_limit_per_second: float = Field(default=500.0, ge=0)  # 0 disables
     rate_limit_burst: float = Field(default=1000.0, ge=1)
     policy_file: Path = PROJECT_ROOT / "policies" / "access.yaml"

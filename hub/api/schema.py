@@ -21,6 +21,7 @@ from strawberry.types import ExecutionContext, Info
 from hub import __version__
 from hub.api import compliance, listing, mutations, portrait, related, supervision
 from hub.api.context import Context
+from hub.api.cost import cost_rule
 from hub.api.listing import AlertFilter, SubjectFilter, SubjectOrder
 from hub.api.mutations import (
     CaseInput,
@@ -34,6 +35,7 @@ from hub.api.mutations import (
 from hub.api.portrait import SubjectPortrait
 from hub.api.related import RelatedEntities
 from hub.api.selection import root_children
+from hub.api.subscriptions import Subscription
 from hub.api.supervision import AlertStepResult, InspectionPlan, Reminder, SandboxStats
 from hub.api.types import (
     AlertConnection,
@@ -226,12 +228,13 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: AddValidationRules([cost_rule(settings.max_cost, settings.max_page_size)]),
     ]
     if settings.production:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     # Masking of internal errors happens in hub.api.view.classify (codes + logging).
     return HubSchema(
-        query=Query, mutation=Mutation, extensions=extensions,
+        query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=settings.production))
 
 

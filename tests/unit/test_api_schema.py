@@ -30,3 +30,18 @@ def test_depth_limit_counts_nested_selections() -> None:
     assert result.errors and "exceeds maximum operation depth" in result.errors[0].message
     shallow = schema.execute_sync("{ version }")
     assert shallow.errors is None and shallow.data == {"version": "0.1.0"}
+
+
+def test_cost_budget_refuses_expensive_nesting() -> None:
+    from hub.api.schema import build_schema
+    from hub.settings import Settings
+
+    schema = build_schema(Settings(max_cost=5000))
+    cheap = schema.execute_sync("""{ subjects(purpose: SUPERVISION, first: 10) {
+        edges { node { uscc name } } } }""")
+    assert not cheap.errors or "cost" not in cheap.errors[0].message
+    costly = schema.execute_sync("""query { ...F } fragment F on Query {
+        creditEvaluations(purpose: SUPERVISION, first: 100) { edges { node { id uscc issuer
+        grade provenance { party record statedAt receivedAt firstSeen lastSeen } } } }
+        subjects(purpose: SUPERVISION) { edges { node { uscc name kind division status } } } }""")
+    assert costly.errors and "estimated cost" in costly.errors[0].message
