@@ -36,7 +36,7 @@ def test_cost_budget_refuses_expensive_nesting() -> None:
     from hub.api.schema import build_schema
     from hub.settings import Settings
 
-    schema = build_schema(Settings(max_cost=5000))
+    schema = build_schema(Settings(max_cost=1000))
     cheap = schema.execute_sync("""{ subjects(purpose: SUPERVISION, first: 10) {
         edges { node { uscc name } } } }""")
     assert not cheap.errors or "cost" not in cheap.errors[0].message
