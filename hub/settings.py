@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     # JSON list of {issuer, jwks_url, audience, party_claim}, e.g. a Keycloak realm.
     external_issuers: list[ExternalIssuer] = Field(default_factory=list)
     jwks_cache_ttl: float = Field(default=300.0, ge=0)  # external JWKS cache, seconds
+    # Seconds between re-reads of the revoked-token list (0: look up on every request).
+    revocation_refresh: float = Field(default=1.0, ge=0, le=5.0)
     auth_cache_ttl: float = Field(default=5.0, ge=0, le=5.0)  # party/agreement status cache
     assertion_max_lifetime: int = Field(default=300, ge=10, le=3600)  # private_key_jwt exp
     agreement_timezone: str = "Asia/Shanghai"  # agreements' dates are days in this zone

@@ -9,12 +9,12 @@ from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
@@ -220,18 +220,23 @@ class HubSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    # The validation rules are built once: the validation cache is keyed by the rule
+    # classes, so rules re-created per request would make every request miss it.
+    rules: list[Any] = [
+        depth_validator(settings.max_query_depth, None),
+        alias_validator(settings.max_aliases),
+        cost_rule(settings.max_cost, settings.max_page_size),
+    ]
+    if settings.production:
+        rules.append(NoSchemaIntrospectionCustomRule)
     # Factories, not instances: strawberry builds one per request (the parser and
     # validation caches themselves live at module level and are shared).
     extensions: list[Any] = [
         lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules([cost_rule(settings.max_cost, settings.max_page_size)]),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=1024),
     ]
-    if settings.production:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
     # Masking of internal errors happens in hub.api.view.classify (codes + logging).
     return HubSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,

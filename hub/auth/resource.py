@@ -94,11 +94,31 @@ class Authenticator:
                                                  settings.jwks_cache_ttl)
         self.issuer = own_issuer(settings)
         self._status: dict[tuple[str, str], tuple[float, store.PartyContext | None]] = {}
+        # Revoked token ids, re-read at most every `revocation_refresh` seconds: one query
+        # per interval instead of one per request. Revocations made through this process
+        # apply at once; those made through another worker within the interval.
+        self._revoked: set[str] = set()
+        self._revoked_at = -float("inf")
         _instances.add(self)
 
     def clear_cache(self) -> None:
         self._status.clear()
+        self._revoked.clear()
+        self._revoked_at = -float("inf")
         self.external.clear()
+
+    def note_revoked(self, jti: str) -> None:
+        self._revoked.add(jti)
+
+    async def _is_revoked(self, jti: str) -> bool:
+        refresh = self.settings.revocation_refresh
+        if refresh <= 0:
+            return await store.is_revoked(self.driver, self.database, jti)
+        now = time.monotonic()
+        if now - self._revoked_at >= refresh:
+            self._revoked = await store.live_revocations(self.driver, self.database)
+            self._revoked_at = now
+        return jti in self._revoked
 
     async def authenticate(self, authorization: str | None) -> Principal:
         """The principal behind an ``Authorization`` header, or a :class:`BearerTokenError`."""
@@ -185,9 +205,9 @@ class Authenticator:
         cached = self._status.get(cache_key)
         now = time.monotonic()
         if cached and now - cached[0] < self.settings.auth_cache_ttl:
-            return cached[1], await store.is_revoked(self.driver, self.database, jti)
+            return cached[1], await self._is_revoked(jti)
         context = await store.party_context(self.driver, self.database, party_id, client_id)
-        revoked = await store.is_revoked(self.driver, self.database, jti)
+        revoked = await self._is_revoked(jti)
         if len(self._status) > 10_000:
             self._status.clear()
         self._status[cache_key] = (now, context)

@@ -151,6 +151,7 @@ async def revoke(request: Request) -> Response:
         if isinstance(exp, int) and exp > time.time():
             await store.revoke(auth.driver, auth.database, jti=str(claims["jti"]),
                                client_id=client.client_id, expires_at=exp)
+            auth.note_revoked(str(claims["jti"]))  # this process refuses it at once
             log.info("token revoked", extra={"client_id": client.client_id,
                                              "jti": claims["jti"]})
     except OAuth2Error as exc:

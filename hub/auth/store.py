@@ -72,6 +72,15 @@ async def is_revoked(driver: neo4j.AsyncDriver, database: str, jti: str) -> bool
     return bool(records[0]["revoked"])
 
 
+async def live_revocations(driver: neo4j.AsyncDriver, database: str) -> set[str]:
+    """The ids of revoked tokens that have not expired yet (a small set: tokens are
+    short-lived and revocations are pruned at expiry)."""
+    records, _, _ = await driver.execute_query(
+        "MATCH (r:RevokedToken) WHERE r.expires_at >= $now RETURN collect(r.jti) AS jtis",
+        now=int(time.time()), database_=database, routing_=neo4j.RoutingControl.READ)
+    return {str(j) for j in records[0]["jtis"]}
+
+
 async def revoke(driver: neo4j.AsyncDriver, database: str, *, jti: str, client_id: str,
                  expires_at: int) -> None:
     """Record a revoked token id until the token's own expiry; prune expired records."""
