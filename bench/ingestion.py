@@ -62,7 +62,7 @@ def run_child(name: str, cmd: list[str], env: dict[str, str], records: int,
 def hub_ingest(source: str, path: Path, party: str, env: dict[str, str], records: int,
                log: Path) -> Timed:
     cmd = [sys.executable, "-m", "hub.cli", "ingest", source, str(path), "--party", party,
-           "--quiet", "--rejects", str(log.parent / f"{source}.rejects.jsonl")]
+           "--quiet", "--no-rescore", "--rejects", str(log.parent / f"{source}.rejects.jsonl")]
     result = run_child(source, cmd, env, records, log)
     if result.returncode != 0:
         raise RuntimeError(f"hub ingest {source} failed (exit {result.returncode}); see {log}")

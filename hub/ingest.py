@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -58,6 +60,18 @@ class IngestSummary:
 
 
 @dataclass
+class _Batch:
+    """A mapped batch and where the file stood after it (for the checkpoint)."""
+
+    rows: list[Row]
+    rejects: list[Reject]
+    line: int
+    read: int
+    rejected: int
+    position: int
+
+
+@dataclass
 class IngestOptions:
     party: str
     encoding: str = "utf-8"
@@ -94,56 +108,85 @@ def ingest(driver: neo4j.Driver, database: str, source: str, path: Path,
         rejects_path.unlink(missing_ok=True)
 
     began = time.monotonic()
+    # Mapping (Python) and writing (Neo4j) overlap: the reader thread maps batch N+1
+    # while a writer thread commits batch N. Batches are committed, and checkpointed,
+    # strictly in file order, so a resume point is always a fully written prefix.
+    work: queue.Queue[_Batch | None] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def commit(job: _Batch) -> None:
+        counts = writer.write(job.rows, datetime.now(UTC)) if job.rows else WriteCounts()
+        summary.created += counts.created
+        summary.updated += counts.updated
+        summary.unchanged += counts.unchanged
+        touched = {code for row in job.rows for code in row.subjects}
+        listings = [str(row.data["store_key"]) for row in job.rows if row.kind == "product"]
+        if on_batch and listings:
+            touched |= writer.subjects_of_stores(listings)
+        summary.subjects |= touched
+        if job.rejects:
+            with open(rejects_path, "ab") as out:
+                for reject in job.rejects:
+                    out.write(orjson.dumps(reject.as_dict()) + b"\n")
+        summary.batches += 1
+        if checkpoint:
+            checkpoint.parent.mkdir(parents=True, exist_ok=True)
+            state = {"read": job.read, "rejected": job.rejected,
+                     **{k: getattr(summary, k) for k in
+                        ("created", "updated", "unchanged", "batches")}}
+            tmp = checkpoint.with_suffix(".tmp")
+            tmp.write_bytes(orjson.dumps({"line": job.line, **state}))
+            os.replace(tmp, checkpoint)  # atomic: a kill never leaves half a checkpoint
+        if on_batch and touched:
+            on_batch(touched)
+        if progress:
+            progress(job.position, reader.size, job.read)
+
+    def write_loop() -> None:
+        while (job := work.get()) is not None:
+            if not failure:
+                try:
+                    commit(job)
+                except BaseException as exc:  # re-raised in the reading thread
+                    failure.append(exc)
+
+    committer = threading.Thread(target=write_loop, name="ingest-writer", daemon=True)
+    committer.start()
     batch: list[Row] = []
     pending_rejects: list[Reject] = []
     last_line = summary.resumed_from_line
 
     def flush() -> None:
-        now = datetime.now(UTC)
-        counts = writer.write(batch, now) if batch else WriteCounts()
-        summary.created += counts.created
-        summary.updated += counts.updated
-        summary.unchanged += counts.unchanged
-        touched = {code for row in batch for code in row.subjects}
-        listings = [str(row.data["store_key"]) for row in batch if row.kind == "product"]
-        if on_batch and listings:
-            touched |= writer.subjects_of_stores(listings)
-        summary.subjects |= touched
-        if pending_rejects:
-            with open(rejects_path, "ab") as out:
-                for reject in pending_rejects:
-                    out.write(orjson.dumps(reject.as_dict()) + b"\n")
-        summary.batches += 1
-        if checkpoint:
-            checkpoint.parent.mkdir(parents=True, exist_ok=True)
-            state = {k: getattr(summary, k) for k in
-                     ("read", "created", "updated", "unchanged", "rejected", "batches")}
-            tmp = checkpoint.with_suffix(".tmp")
-            tmp.write_bytes(orjson.dumps({"line": last_line, **state}))
-            os.replace(tmp, checkpoint)  # atomic: a kill never leaves half a checkpoint
-        if on_batch and touched:
-            on_batch(touched)
-        batch.clear()
-        pending_rejects.clear()
-        if progress:
-            progress(reader.position, reader.size, summary.read)
+        nonlocal batch, pending_rejects
+        work.put(_Batch(batch, pending_rejects, last_line, summary.read, summary.rejected,
+                        reader.position))
+        batch, pending_rejects = [], []
 
-    ctx = Context.now(pii_key)
-    for line, item in reader:
-        if line <= summary.resumed_from_line:
-            continue
-        summary.read += 1
-        last_line = line
-        mapped = item if isinstance(item, Reject) else connector.map(item, line, ctx)
-        if isinstance(mapped, Reject):
-            summary.rejected += 1
-            pending_rejects.append(mapped)
-        else:
-            batch.append(mapped)
-        if len(batch) >= options.batch_size:
+    try:
+        ctx = Context.now(pii_key)
+        for line, item in reader:
+            if failure:
+                break
+            if line <= summary.resumed_from_line:
+                continue
+            summary.read += 1
+            last_line = line
+            mapped = item if isinstance(item, Reject) else connector.map(item, line, ctx)
+            if isinstance(mapped, Reject):
+                summary.rejected += 1
+                pending_rejects.append(mapped)
+            else:
+                batch.append(mapped)
+            if len(batch) >= options.batch_size:
+                flush()
+                ctx = Context.now(pii_key)
+        if not failure:
             flush()
-            ctx = Context.now(pii_key)
-    flush()
+    finally:
+        work.put(None)
+        committer.join()
+    if failure:
+        raise failure[0]
     summary.seconds = time.monotonic() - began
     if checkpoint:
         checkpoint.unlink(missing_ok=True)
