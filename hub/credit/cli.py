@@ -65,7 +65,7 @@ def emit(data: object) -> None:
 @friendly
 def rescore_command(
     uscc: Annotated[list[str] | None, typer.Argument(help="Subjects (default: all).")] = None,
-    batch_size: Annotated[int, typer.Option(min=1, max=20_000)] = 500,
+    batch_size: Annotated[int, typer.Option(min=1, max=20_000)] = 2000,
     quiet: Annotated[bool, typer.Option(help="No progress bar.")] = False,
 ) -> None:
     """Re-evaluate triggers, re-score and re-decide the sandbox (all subjects or some)."""

@@ -30,6 +30,7 @@ class Facts:
     platform_actions: FactList = field(default_factory=list)
     alerts: FactList = field(default_factory=list)
     related: FactList = field(default_factory=list)
+    reminder_ids: list[str] = field(default_factory=list)  # reminders already written
 
     @property
     def uscc(self) -> str:

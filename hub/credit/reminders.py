@@ -1,7 +1,8 @@
 """Administrative reminders 行政提示: pushed to the subjects they concern.
 
 Conditions come from ``policies/reminders.yaml``; one query reads what they need for a
-batch of subjects, the conditions are checked in Python, and each reminder is written
+batch of subjects (the engine derives the same from the facts it has already fetched:
+:func:`facts_row`), the conditions are checked in Python, and each reminder is written
 once per period (its id holds the period), so re-running generates nothing twice.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 import neo4j
 
 from hub.credit.config import Policies
+from hub.credit.facts_model import Facts
 from hub.credit.trigger_policy import Reminder
 
 FACTS = """
@@ -69,6 +71,58 @@ def applies(reminder: Reminder, row: dict[str, Any], today: date) -> bool:
     return True
 
 
+def _to_int(value: Any) -> int | None:
+    """Cypher's ``toInteger`` for the values a report year may hold."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    try:
+        return int(str(value))
+    except ValueError:
+        try:
+            return int(float(str(value)))
+        except ValueError:
+            return None
+
+
+def _after(value: Any, today: str) -> bool:
+    """Cypher's ``x IS NULL OR x > $today`` on an ISO string property."""
+    return value is None or (isinstance(value, str) and value > today)
+
+
+def facts_row(f: Facts, today: date) -> dict[str, Any]:
+    """What :data:`FACTS` returns for one subject, computed from the engine's facts
+    (their stores hold every non-general product not delisted before the look-back
+    window, a superset of the ones listed here; alerts are the open ones)."""
+    iso = today.isoformat()
+    subject = f.subject
+    return {
+        "uscc": f.uscc, "cls": subject.get("credit_class"),
+        "repair": bool(subject.get("credit_repair_open") or False),
+        "stub": bool(subject.get("stub") or False),
+        "registered_on": subject.get("registered_on"),
+        "open_alert": bool(f.alerts),
+        "cats": [p.get("category") for st in f.stores if _after(st.get("closed_on"), iso)
+                 for p in st.get("products") or [] if _after(p.get("delisted_on"), iso)],
+        "filed": any(_to_int(r.get("year")) == today.year - 1 and r.get("filed_on") is not None
+                     for r in f.reports),
+    }
+
+
+def due(policies: Policies, data: dict[str, Any], today: date) -> list[dict[str, Any]]:
+    """The reminder rows (id, uscc, kind, reminder, title, text) due for one subject."""
+    rows = []
+    for rem in policies.reminders.reminders:
+        if applies(rem, data, today):
+            rows.append({"id": f"{rem.id}:{data['uscc']}:{period_key(rem.period, today)}",
+                         "uscc": data["uscc"], "kind": rem.kind, "reminder": rem.id,
+                         "title": rem.title, "text": rem.text})
+    return rows
+
+
 def generate(driver: neo4j.Driver, database: str, policies: Policies, usccs: Iterable[str],
              now: datetime) -> int:
     """Write the reminders due for ``usccs``; returns how many rows were considered."""
@@ -76,14 +130,7 @@ def generate(driver: neo4j.Driver, database: str, policies: Policies, usccs: Ite
     records, _, _ = driver.execute_query(
         FACTS, usccs=sorted(set(usccs)), today=today.isoformat(), last_year=today.year - 1,
         database_=database, routing_=neo4j.RoutingControl.READ)
-    rows = []
-    for rec in records:
-        data = rec.data()
-        for rem in policies.reminders.reminders:
-            if applies(rem, data, today):
-                rows.append({"id": f"{rem.id}:{data['uscc']}:{period_key(rem.period, today)}",
-                             "uscc": data["uscc"], "kind": rem.kind, "reminder": rem.id,
-                             "title": rem.title, "text": rem.text})
+    rows = [row for rec in records for row in due(policies, rec.data(), today)]
     if rows:
         driver.execute_query(WRITE, rows=rows, now=now.isoformat(),
                              version=policies.reminders.version, database_=database)

@@ -32,14 +32,47 @@ class Assessment:
     why: str
 
 
-def _score_node(node: Indicator, facts: Facts, ctx: Context, share: float,
+@dataclass(slots=True)
+class _Node:
+    """An indicator as plain data (the pydantic model's attribute access is slow in the
+    hot loop); built once per policy by :func:`_compile`."""
+
+    ident: str
+    head: dict[str, Any]  # id, name, name_en, weight: the start of the explanation node
+    weight: float
+    indicator: Indicator
+    scorer: str | None
+    fn: Any
+    params: Any
+    children: list[_Node]
+
+
+_COMPILED: dict[int, tuple[CreditPolicy, list[_Node]]] = {}
+
+
+def _node(ind: Indicator) -> _Node:
+    return _Node(ind.id, {"id": ind.id, "name": ind.name, "name_en": ind.name_en,
+                          "weight": ind.weight}, ind.weight, ind, ind.scorer,
+                 SCORERS[ind.scorer].fn if ind.scorer else None,
+                 ind.parsed_params if ind.scorer else None,
+                 [_node(child) for child in ind.children])
+
+
+def _compile(policy: CreditPolicy) -> list[_Node]:
+    held = _COMPILED.get(id(policy))
+    if held is None or held[0] is not policy:
+        held = (policy, [_node(top) for top in policy.indicators])
+        _COMPILED[id(policy)] = held
+    return held[1]
+
+
+def _score_node(node: _Node, facts: Facts, ctx: Context, share: float,
                 leaf_points: dict[str, float]) -> tuple[float, dict[str, Any]]:
-    out: dict[str, Any] = {"id": node.id, "name": node.name, "name_en": node.name_en,
-                           "weight": node.weight}
+    out: dict[str, Any] = dict(node.head)
     if node.scorer:
-        measure = SCORERS[node.scorer].fn(facts, node.parsed_params, ctx)
-        points = node.points(measure.value)
-        leaf_points[node.id] = points
+        measure = node.fn(facts, node.params, ctx)
+        points = node.indicator.points(measure.value)
+        leaf_points[node.ident] = points
         out.update(scorer=node.scorer, value=measure.value, evidence=measure.evidence)
         if measure.note:
             out["note"] = measure.note
@@ -82,7 +115,7 @@ def assess(facts: Facts, policy: CreditPolicy, now: datetime) -> Assessment:
     leaf_points: dict[str, float] = {}
     total = 0.0
     tree = []
-    for top in policy.indicators:
+    for top in _compile(policy):
         points, out = _score_node(top, facts, ctx, top.weight, leaf_points)
         total += top.weight * points
         tree.append(out)

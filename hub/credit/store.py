@@ -5,6 +5,10 @@ class, every leaf's points): re-scoring unchanged facts updates the current asse
 in place instead of piling up identical nodes, while any change in the outcome keeps
 the previous assessment as history (``current = false``). Class changes and sandbox
 admissions / removals are events with their reasons and the rule version.
+
+``Subject.credit_hash`` holds a hash of everything a write stores but the time, so a
+re-score that changes nothing (the common case) only moves ``credit_scored_at``: the
+stored explanation (and its ``scored_at``: when that explanation was produced) stays.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ WRITE = """
 UNWIND $rows AS r
 MATCH (s:Subject {uscc: r.uscc})
 SET s.credit_class = r.class, s.credit_score = r.score, s.credit_colour = r.colour,
-    s.credit_version = $version, s.credit_scored_at = $now,
+    s.credit_version = $version, s.credit_scored_at = $now, s.credit_hash = r.hash,
     s.credit_class_since = CASE WHEN r.class_change IS NOT NULL THEN $now
                                 ELSE coalesce(s.credit_class_since, $now) END,
     s.sandbox_since = CASE WHEN r.sandbox_kind = 'admitted' THEN $now
@@ -60,6 +64,14 @@ CALL (s, r) {
 RETURN count(*) AS written
 """
 
+# A re-score whose outcome is exactly the stored one (same hash, no class change, no
+# sandbox event): only the time of the evaluation moves.
+TOUCH = """
+UNWIND $usccs AS u
+MATCH (s:Subject {uscc: u})
+SET s.credit_scored_at = $now
+"""
+
 
 @dataclass
 class Outcome:
@@ -91,6 +103,8 @@ def assessment_id(result: Assessment, version: str) -> str:
 
 def row(result: Assessment, decision: Decision, was_in_sandbox: bool, version: str,
         now: datetime) -> dict[str, Any]:
+    """The write row of one subject; ``hash`` covers everything the write stores except
+    the time (the explanation without its ``scored_at``, class, sandbox state…)."""
     change = None
     if result.previous_class != result.credit_class:
         change = {"id": f"{result.uscc}@{now.isoformat()}", "from": result.previous_class,
@@ -99,12 +113,33 @@ def row(result: Assessment, decision: Decision, was_in_sandbox: bool, version: s
     kind = None
     if decision.eligible != was_in_sandbox:
         kind = "admitted" if decision.eligible else "removed"
+    explained = orjson.dumps(result.explanation)
+    stamp = b'"scored_at":' + orjson.dumps(result.explanation.get("scored_at"))
+    digest = hashlib.sha256(explained.replace(stamp, b"", 1))  # the first one: top level
+    digest.update(orjson.dumps([version, decision.eligible, decision.exempt_eligible,
+                                decision.inspection_ratio]))
     return {"uscc": result.uscc, "class": result.credit_class, "score": result.score,
             "colour": result.colour, "assessment_id": assessment_id(result, version),
-            "explanation_json": orjson.dumps(result.explanation).decode(),
+            "hash": digest.hexdigest()[:32], "explanation_json": explained.decode(),
             "class_change": change, "in_sandbox": decision.eligible, "sandbox_kind": kind,
             "sandbox_reasons": decision.reasons, "exempt_eligible": decision.exempt_eligible,
             "inspection_ratio": decision.inspection_ratio}
+
+
+def unchanged(data: dict[str, Any], subject: dict[str, Any]) -> bool:
+    """Whether ``data`` (a :func:`row`) would store exactly what ``subject`` holds."""
+    return (data["class_change"] is None and data["sandbox_kind"] is None
+            and subject.get("credit_hash") == data["hash"]
+            and subject.get("credit_class_since") is not None)
+
+
+def write_tx(tx: neo4j.ManagedTransaction, rows: list[dict[str, Any]],
+             touched: list[str], version: str, now: datetime) -> None:
+    """Changed outcomes in full, unchanged ones only their evaluation time."""
+    if rows:
+        tx.run(WRITE, rows=rows, version=version, now=now.isoformat()).consume()
+    if touched:
+        tx.run(TOUCH, usccs=touched, now=now.isoformat()).consume()
 
 
 def write(driver: neo4j.Driver, database: str, rows: list[dict[str, Any]], version: str,

@@ -8,6 +8,7 @@ evidence (a change id, a store, a report year…) and makes the alert id determi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -185,8 +186,40 @@ RETURN s.uscc AS uscc, e.id AS key,
 )}
 
 
+# Kinds that read what the re-score writes (other subjects' classes): the engine evaluates
+# them after the previous batch is written; the others may run ahead (engine.py).
+READS_SCORES = frozenset({"related_in_classes"})
+
+
 def query(kind: TriggerKind, all_subjects: bool) -> str:
     """The rule's full Cypher for a list of subjects (``$usccs``) or for every subject."""
     head = ("MATCH (s:Subject)" if all_subjects
             else "UNWIND $usccs AS u\nMATCH (s:Subject {uscc: u})")
     return head + "\nWITH s\n" + kind.body.strip()
+
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+SHARED_PARAMS = frozenset({"today", "usccs"})
+
+
+def _namespaced(body: str, prefix: str) -> str:
+    """``body`` with every rule parameter renamed ``$<prefix><name>`` ($today stays)."""
+    return _PARAM.sub(lambda m: m.group(0) if m.group(1) in SHARED_PARAMS
+                      else f"${prefix}{m.group(1)}", body)
+
+
+def combined_query(kinds: list[TriggerKind]) -> str:
+    """Every rule in one query for a list of subjects: one subject seek, one subquery
+    branch per rule (``rule`` = the rule's position in ``kinds``). Each branch is the
+    rule's own Cypher with its parameters prefixed ``r<position>_``, evaluated for one
+    subject at a time, so it finds exactly the rows the rule's own query finds."""
+    branches = [f"WITH s CALL (s) {{\n{_namespaced(kind.body.strip(), f'r{i}_')}\n}}\n"
+                f"RETURN {i} AS rule, uscc, key, evidence" for i, kind in enumerate(kinds)]
+    return ("UNWIND $usccs AS u\nMATCH (s:Subject {uscc: u})\nCALL (s) {\n"
+            + "\nUNION ALL\n".join(branches)
+            + "\n}\nRETURN rule, uscc, key, evidence")
+
+
+def combined_params(params: list[dict[str, Any]]) -> dict[str, Any]:
+    """The parameters of :func:`combined_query`, each rule's under its prefix."""
+    return {f"r{i}_{name}": value for i, p in enumerate(params) for name, value in p.items()}
