@@ -12,7 +12,7 @@ import neo4j
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from hub import __version__
 from hub.api.context import Services
@@ -20,9 +20,11 @@ from hub.api.limits import DataBudget, RateLimiter
 from hub.api.metrics import Metrics
 from hub.api.schema import build_schema
 from hub.api.view import HubGraphQL, make_endpoint
+from hub.api.ws import HubWebSocketGraphQL
 from hub.audit import AuditLog
 from hub.auth import auth_routes
 from hub.credit.engine import make_ingest_hook
+from hub.delivery.worker import run_webhook_worker
 from hub.graph import migrations
 from hub.graph.driver import async_driver, connection, sync_driver
 from hub.policy.compiled import PolicyBook
@@ -116,6 +118,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 state.migrated = True
             if not state.migrated:
                 state.tasks.append(asyncio.create_task(_migrate_until_done(state)))
+        if settings.webhooks_enabled:
+            state.tasks.append(asyncio.create_task(run_webhook_worker(
+                settings, driver, conn.database, policies, audit)))
         log.info("hub started", extra={"env": settings.env, "neo4j": conn.uri,
                                        "version": __version__})
         try:
@@ -139,6 +144,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/metrics", prometheus),
         Route("/graphql", make_endpoint(view, settings),
               methods=["GET", "POST"] if not settings.production else ["POST"]),
+        WebSocketRoute("/graphql", HubWebSocketGraphQL(view.schema, settings)),
     ]
     routes += auth_routes(settings)
     return Starlette(routes=routes, lifespan=lifespan)

@@ -13,6 +13,7 @@ from rich.console import Console
 from hub.audit.cli import audit_app
 from hub.auth.cli import register as register_auth_commands
 from hub.credit.cli import register as register_credit_commands
+from hub.delivery.cli import webhook_app
 from hub.demo.cli import demo_app
 from hub.errors import HubError
 from hub.settings import get_settings
@@ -28,6 +29,7 @@ app.add_typer(demo_app, name="demo")
 register_auth_commands(app)
 register_credit_commands(app)
 app.add_typer(audit_app, name="audit")
+app.add_typer(webhook_app, name="webhook")
 console = Console(stderr=True)
 
 

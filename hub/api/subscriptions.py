@@ -28,7 +28,13 @@ import strawberry
 from strawberry.types import Info
 
 from hub.api.context import Context
-from hub.api.errors import ApiError, BudgetExceeded, Unauthenticated, Unavailable
+from hub.api.errors import (
+    ApiError,
+    BadUserInput,
+    BudgetExceeded,
+    Unauthenticated,
+    Unavailable,
+)
 from hub.api.portrait import to_alert
 from hub.api.types import Alert, PlatformAction, Purpose
 from hub.audit import query_hash
@@ -63,7 +69,8 @@ def to_notification(n: outbox.Notification) -> AlertNotification:
     action = n.recommended_action
     return AlertNotification(id=n.id, kind=n.kind, created_at=n.created_at,
                              recommended_action=PlatformAction(action) if action else None,
-                             alert=to_alert(n.alert, n.alert.get("uscc")))
+                             alert=to_alert({**n.alert, "evidence_json": n.alert.get("evidence")},
+                                            n.alert.get("uscc")))
 
 
 def for_operation(ctx: Context, info: CtxInfo) -> Context:
@@ -84,7 +91,8 @@ def _check_token(ctx: Context) -> None:
                               "Reconnect with a fresh token in connection_init.")
 
 
-async def stream(ctx: Context, policy: CompiledPolicy) -> AsyncGenerator[AlertNotification]:
+async def stream(ctx: Context, policy: CompiledPolicy
+                 ) -> AsyncGenerator[AlertNotification, None]:
     """The caller's outbox, oldest first, then new notifications as they arrive."""
     state = ctx.state
     settings = state.settings
@@ -131,9 +139,16 @@ class Subscription:
                                          "first the undelivered backlog, then new ones. "
                                          "Needs the scope alert:read.")
     async def alert_notifications(self, info: CtxInfo, purpose: Purpose
-                                  ) -> AsyncGenerator[AlertNotification]:
+                                  ) -> AsyncGenerator[AlertNotification, None]:
+        # A coroutine returning the stream (not itself a generator), so refusals happen
+        # at subscribe time and reach the client as the protocol's ``error`` message.
+        from hub.api.ws import WsContext
+
+        if not isinstance(info.context, WsContext):
+            raise BadUserInput("Subscriptions are served over a websocket.",
+                               "Connect to ws(s)://<hub>/graphql with the "
+                               "graphql-transport-ws subprotocol (docs/alerts.md).")
         ctx = for_operation(info.context, info)
         _check_token(ctx)
         policy = await ctx.authorize("alerts", purpose.value, ALERT_READ)
-        async for notification in stream(ctx, policy):
-            yield notification
+        return stream(ctx, policy)

@@ -59,8 +59,8 @@ def add(party: Annotated[str, typer.Option("--party", help="The party's id.")],
     """Register a party's webhook and print its signing secret (shown only this once)."""
     from hub.auth.parties import get_party
     from hub.delivery.webhooks import DEFAULT_PURPOSE, WebhookError, add_webhook
-    from hub.policy.compiled import PartyIdentity, PolicyBook
     from hub.policy.compiled import Forbidden as PolicyForbidden
+    from hub.policy.compiled import PartyIdentity, PolicyBook
     from hub.settings import get_settings
 
     settings = get_settings()

@@ -21,6 +21,7 @@ leases keep several workers from sending the same notification at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import random
@@ -73,7 +74,7 @@ class RoundSummary:
 def backoff(attempts: int, base: float, cap: float) -> float:
     """Seconds before the next attempt after ``attempts`` failures (±10 % jitter, so
     receivers that come back are not hit by every hub worker in the same instant)."""
-    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    delay: float = min(cap, base * 2.0 ** max(0, attempts - 1))
     return delay * (0.9 + 0.2 * random.random())  # noqa: S311 - jitter, not security
 
 
@@ -103,10 +104,10 @@ class WebhookWorker:
             except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
                     OSError) as exc:
                 log.warning("webhook round failed; retrying", extra={"error": repr(exc)})
-            try:
+            except Exception:  # a bad round must not end delivery for everyone
+                log.exception("webhook round failed")
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.settings.webhook_poll_seconds)
-            except TimeoutError:
-                pass
 
     async def deliver_once(self) -> RoundSummary:
         """One round over every due webhook (parties in parallel, bounded)."""
@@ -186,3 +187,13 @@ class WebhookWorker:
         else:
             summary.retrying += 1
         return False
+
+
+async def run_webhook_worker(settings: Settings, driver: neo4j.AsyncDriver, database: str,
+                             policies: PolicyBook, audit: AuditLog) -> None:
+    """The app's background task (``HUB_WEBHOOKS_ENABLED=true``): runs until cancelled."""
+    worker = WebhookWorker(settings, driver, database, policies, audit)
+    try:
+        await worker.run()
+    finally:
+        await worker.aclose()

@@ -33,15 +33,20 @@ def test_depth_limit_counts_nested_selections() -> None:
 
 
 def test_cost_budget_refuses_expensive_nesting() -> None:
+    from graphql import parse, validate
+
+    from hub.api.cost import cost_rule
     from hub.api.schema import build_schema
     from hub.settings import Settings
 
-    schema = build_schema(Settings(max_cost=1000))
-    cheap = schema.execute_sync("""{ subjects(purpose: SUPERVISION, first: 10) {
-        edges { node { uscc name } } } }""")
-    assert not cheap.errors or "cost" not in cheap.errors[0].message
-    costly = schema.execute_sync("""query { ...F } fragment F on Query {
+    schema = build_schema(Settings())._schema
+    rule = cost_rule(1000, 100)
+    cheap = validate(schema, parse("""{ subjects(purpose: SUPERVISION, first: 10) {
+        edges { node { uscc name } } } }"""), [rule])
+    assert cheap == []
+    costly = validate(schema, parse("""query { ...F } fragment F on Query {
         creditEvaluations(purpose: SUPERVISION, first: 100) { edges { node { id uscc issuer
         grade provenance { party record statedAt receivedAt firstSeen lastSeen } } } }
-        subjects(purpose: SUPERVISION) { edges { node { uscc name kind division status } } } }""")
-    assert costly.errors and "estimated cost" in costly.errors[0].message
+        subjects(purpose: SUPERVISION) { edges { node { uscc name kind division status } } } }"""),
+        [rule])
+    assert costly and "estimated cost" in costly[0].message
