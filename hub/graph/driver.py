@@ -60,7 +60,10 @@ def _options() -> dict[str, object]:
 
 
 def async_driver(conn: Connection) -> neo4j.AsyncDriver:
+    # The API answers 503 quickly rather than retrying a transaction for the driver's
+    # default 30 s while the client waits; bulk work (the sync driver) keeps retrying.
     return neo4j.AsyncGraphDatabase.driver(conn.uri, auth=(conn.user, conn.password),
+                                           max_transaction_retry_time=3.0,
                                            **_options())  # type: ignore[arg-type]
 
 
