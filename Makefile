@@ -47,10 +47,14 @@ neo4j-start: venv
 neo4j-stop: venv
 	$(BIN)/hub neo4j stop
 
-bench: venv
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	touch $@
+
+bench: $(BIN)/.bench-installed
 	$(BIN)/python -m bench $(ARGS)
 
-bench-quick: venv
+bench-quick: $(BIN)/.bench-installed
 	$(BIN)/python -m bench --quick $(ARGS)
 
 clean:
