@@ -88,6 +88,7 @@ class HubGraphQL(GraphQL[Context, None]):
         return orjson.dumps(data)
 
 
+_SUBSCRIPTION = re.compile(rb'"query"\s*:\s*"\s*subscription\b')
 _FIRST_FIELD = re.compile(r"\{\s*(?:[_A-Za-z]\w*\s*:\s*)?([_A-Za-z][_0-9A-Za-z]*)")
 
 
@@ -136,6 +137,11 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
                 return bearer_error_response(exc)
             except _UNAVAILABLE:
                 return unavailable()
+        if _SUBSCRIPTION.search(body):
+            return JSONResponse({"errors": [{
+                "message": "Subscriptions are served over WebSocket (graphql-transport-ws) "
+                           "at /graphql, not over HTTP.",
+                "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400)
         ctx = Context(state=state, services=services, principal=principal, query_hash=digest)
         request.state.error_codes = []
         try:

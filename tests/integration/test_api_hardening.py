@@ -156,3 +156,10 @@ def test_metrics_endpoint(world: World) -> None:
     text = httpx.get(f"{world.url}/metrics").text
     assert 'hub_requests_total{operation="version",status="200"}' in text
     assert "hub_request_seconds_bucket" in text
+
+
+def test_subscription_over_http_is_a_clear_400(world: World) -> None:
+    response = world.gql("party-plat-01", "subscription { alertNotifications("
+                                          "purpose: PERIODIC_SWEEP) { id } }")
+    assert response.status_code == 400
+    assert "WebSocket" in response.json()["errors"][0]["message"]
