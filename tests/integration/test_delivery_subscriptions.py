@@ -150,10 +150,10 @@ def test_scope_and_purpose_are_checked_per_subscription(w: World) -> None:
     denied = [line for line in audit_lines(w) if line["outcome"] == "denied"
               and line["operation"] == "alerts"]
     assert {line["party"] for line in denied} == {"party-plat-01", "party-assoc-01"}
-    # Over plain HTTP a subscription delivers nothing (strawberry never calls the
-    # resolver there; the answer is a masked error — see docs/alerts.md).
-    body = w.gql("party-plat-01", SUBSCRIPTION, {"p": "PERIODIC_SWEEP"}).json()
-    assert body["data"] is None and body["errors"]
+    # Over plain HTTP a subscription is refused with a clear 400 pointing at WebSocket.
+    response = w.gql("party-plat-01", SUBSCRIPTION, {"p": "PERIODIC_SWEEP"})
+    assert response.status_code == 400
+    assert "WebSocket" in response.json()["errors"][0]["message"]
 
 
 def test_connection_without_valid_token_is_refused(w: World) -> None:
