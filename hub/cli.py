@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import Callable
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 
 from hub.audit.cli import audit_app
 from hub.auth.cli import register as register_auth_commands
+from hub.console import friendly, say
 from hub.credit.cli import register as register_credit_commands
 from hub.delivery.cli import webhook_app
 from hub.demo.cli import demo_app
-from hub.errors import HubError
 from hub.settings import get_settings
 
 P = ParamSpec("P")
@@ -30,27 +27,6 @@ register_auth_commands(app)
 register_credit_commands(app)
 app.add_typer(audit_app, name="audit")
 app.add_typer(webhook_app, name="webhook")
-console = Console(stderr=True)
-
-
-def friendly(fn: Callable[P, R]) -> Callable[P, R]:
-    """Print a HubError as message + suggestion and exit 1, without a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except HubError as exc:
-            console.print(f"[red]error:[/red] {exc.message}", highlight=False)
-            if exc.suggestion:
-                console.print(f"[yellow]hint:[/yellow] {exc.suggestion}", highlight=False)
-            raise typer.Exit(1) from None
-
-    return wrapper
-
-
-def say(message: str) -> None:
-    console.print(message, highlight=False)
 
 
 @neo4j_app.command("start")
@@ -153,8 +129,12 @@ def export_schema(
 
 
 def main() -> None:
+    import logging
+
     from hub.ingest_cli import register
 
+    # The driver's retry chatter is noise on a terminal; failures surface as hub errors.
+    logging.getLogger("neo4j").setLevel(logging.ERROR)
     register(app)
     app()
 

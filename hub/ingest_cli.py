@@ -16,7 +16,7 @@ def run_ingest(settings: Settings, source: str, file: Path, party: str, *, encod
                fmt: str | None, batch_size: int, rejects: Path | None,
                quiet: bool, rescore: bool = False) -> dict[str, object]:
     """Ingest one file with a progress bar; returns the summary as a dict."""
-    from hub.cli import console
+    from hub.console import console
     from hub.graph.driver import connection, sync_driver
     from hub.ingest import IngestOptions, ingest
 
@@ -48,7 +48,7 @@ def run_ingest(settings: Settings, source: str, file: Path, party: str, *, encod
 
 
 def print_summary(summary: dict[str, object]) -> None:
-    from hub.cli import console
+    from hub.console import console
 
     table = Table(title=f"{summary['source']}: {summary['file']}", show_header=True)
     for column in ("read", "created", "updated", "unchanged", "rejected", "records/s"):
@@ -65,7 +65,7 @@ def print_summary(summary: dict[str, object]) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from hub.cli import friendly
+    from hub.console import friendly
 
     @app.command("ingest")
     @friendly

@@ -7,19 +7,17 @@ circular import (``hub.cli`` mounts this app), which breaks ``python -m hub.cli`
 from __future__ import annotations
 
 import asyncio
-import functools
 import shutil
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import orjson
 import typer
-from rich.console import Console
 
 from hub.audit.log import audit_dir
 from hub.audit.record import AuditRecord
+from hub.console import console, friendly
 from hub.errors import HubError
 from hub.settings import get_settings
 
@@ -28,27 +26,10 @@ R = TypeVar("R")
 
 audit_app = typer.Typer(help="The access log: verify it, ask who read a subject, tail it.",
                         no_args_is_help=True)
-console = Console(stderr=True)
 
 DirOption = Annotated[Path | None, typer.Option(
     "--dir", help="The audit directory (default: HUB_AUDIT_DIR, else <state_dir>/audit).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the records as JSON lines.")]
-
-
-def friendly(fn: Callable[P, R]) -> Callable[P, R]:
-    """Print a HubError as message + suggestion and exit 1, without a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return fn(*args, **kwargs)
-        except HubError as exc:
-            console.print(f"[red]error:[/red] {exc.message}", highlight=False)
-            if exc.suggestion:
-                console.print(f"[yellow]hint:[/yellow] {exc.suggestion}", highlight=False)
-            raise typer.Exit(1) from None
-
-    return wrapper
 
 
 def _directory(option: Path | None) -> Path:

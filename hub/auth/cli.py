@@ -6,8 +6,7 @@ Each command is a thin shell over the Python API in :mod:`hub.auth.parties`,
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ import typer
 from hub.auth import clients, parties
 from hub.auth.errors import InvalidInput
 from hub.auth.keys import KeyStore
+from hub.console import friendly
 from hub.settings import get_settings
 
 P = ParamSpec("P")
@@ -40,20 +40,8 @@ def register(app: typer.Typer) -> None:
     app.add_typer(keys_app, name="keys")
 
 
-def friendly(fn: Callable[P, R]) -> Callable[P, R]:
-    """``hub.cli.friendly`` (message + hint, no traceback), resolved at call time."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from hub.cli import friendly as hub_friendly
-
-        return hub_friendly(fn)(*args, **kwargs)
-
-    return wrapper
-
-
 def _say(message: str) -> None:
-    from hub.cli import say
+    from hub.console import say
 
     say(message)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -12,6 +11,8 @@ from typing import Annotated, ParamSpec, TypeVar
 import neo4j
 import orjson
 import typer
+
+from hub.console import friendly
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -31,18 +32,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(clock_app, name="clock")
     app.add_typer(inspect_app, name="inspect")
     app.add_typer(triggers_app, name="triggers")
-
-
-def friendly(fn: Callable[P, R]) -> Callable[P, R]:
-    """``hub.cli.friendly``, resolved at call time (hub.cli imports this module)."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from hub.cli import friendly as hub_friendly
-
-        return hub_friendly(fn)(*args, **kwargs)
-
-    return wrapper
 
 
 @contextmanager
@@ -77,7 +66,7 @@ def rescore_command(
         TimeRemainingColumn,
     )
 
-    from hub.cli import console
+    from hub.console import console
     from hub.credit.engine import rescore, rescore_all
 
     with graph() as (driver, db):

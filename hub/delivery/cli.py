@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, ParamSpec, TypeVar
 
@@ -12,23 +11,13 @@ import neo4j
 import orjson
 import typer
 
+from hub.console import friendly
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
 webhook_app = typer.Typer(help="Signed webhooks: alert notifications for parties that "
                                "cannot hold a socket.", no_args_is_help=True)
-
-
-def friendly(fn: Callable[P, R]) -> Callable[P, R]:
-    """``hub.cli.friendly`` (message + hint, no traceback), resolved at call time."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        from hub.cli import friendly as hub_friendly
-
-        return hub_friendly(fn)(*args, **kwargs)
-
-    return wrapper
 
 
 @contextmanager

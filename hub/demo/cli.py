@@ -41,7 +41,7 @@ def generate_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Generate deterministic demo feeds for every connector, parties.json, manifest.json."""
-    from hub.cli import friendly
+    from hub.console import friendly
     from hub.demo.generate import Options, generate
 
     @friendly
@@ -72,7 +72,7 @@ def load_command(
     seed: Annotated[int, typer.Option(help="Random seed of the data set.")] = 1,
 ) -> None:
     """Generate (or reuse) demo feeds, create the demo parties and load everything."""
-    from hub.cli import friendly, say
+    from hub.console import friendly, say
     from hub.demo.load import load
     from hub.ingest_cli import print_summary, run_ingest
     from hub.settings import get_settings
@@ -107,7 +107,7 @@ def token_command(
 
     import httpx
 
-    from hub.cli import friendly
+    from hub.console import friendly
     from hub.settings import get_settings
 
     @friendly
