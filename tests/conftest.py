@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import neo4j
 import pytest
@@ -125,16 +126,23 @@ def live_server(settings: Settings) -> Iterator[str]:
     """Run the hub under a real uvicorn on a free loopback port; yields its base URL."""
     from hub.app import create_app
 
+    with serve(create_app(settings)) as url:
+        yield url
+
+
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Run an ASGI app under a real uvicorn on a free loopback port; yields its base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                            log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the hub did not start")
+            raise RuntimeError("the app did not start")
         time.sleep(0.05)
     try:
         yield f"http://127.0.0.1:{port}"

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,7 +18,6 @@ from typing import Any
 import httpx
 import neo4j
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -39,7 +35,7 @@ from hub.auth import (
 )
 from hub.auth.keys import KeyStore
 from hub.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import serve
 
 
 async def probe(request: Request) -> Response:
@@ -64,26 +60,6 @@ def with_probe(settings: Settings) -> Starlette:
     app = create_app(settings)
     app.router.routes.append(Route("/probe", probe))
     return app
-
-
-@contextmanager
-def serve(app: Starlette) -> Iterator[str]:
-    """Run an ASGI app under a real uvicorn on a free loopback port."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 @pytest.fixture
