@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import neo4j
+import orjson
 import strawberry
 from strawberry.scalars import JSON
 
@@ -176,8 +177,6 @@ def to_evaluation(data: dict[str, Any]) -> Evaluation:
 def to_alert(data: dict[str, Any], uscc: str | None = None) -> Alert:
     evidence = data.get("evidence_json")
     action = data.get("recommended_action")
-    import orjson
-
     return Alert(id=data["id"], uscc=uscc or data.get("uscc") or "", rule=data.get("rule"),
                  severity=data.get("severity"), status=data.get("status"),
                  created_at=data.get("created_at"), deadline=data.get("deadline"),
@@ -186,8 +185,6 @@ def to_alert(data: dict[str, Any], uscc: str | None = None) -> Alert:
 
 
 def _credit(s: dict[str, Any], explanation: Any) -> Credit:
-    import orjson
-
     cls = s.get("credit_class")
     if isinstance(explanation, str):
         explanation = orjson.loads(explanation)
