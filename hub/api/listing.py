@@ -116,8 +116,7 @@ def _subject_filters(flt: SubjectFilter | None, params: dict[str, Any],
         where.append(f"EXISTS {{ (s)-[:OPERATES]->(st:Store)-[:LISTS]->"
                      f"(:Product {{category: $f_category}}) WHERE {own} }}")
     if flt.alert_status is not None:
-        open_alert = "EXISTS { (:Alert)-[:ABOUT]->(s) WHERE a_open }".replace(
-            "(:Alert)", "(a:Alert)").replace("a_open", "a.status <> 'closed'")
+        open_alert = "EXISTS { (a:Alert)-[:ABOUT]->(s) WHERE a.status <> 'closed' }"
         where.append(open_alert if flt.alert_status == AlertState.OPEN else f"NOT {open_alert}")
     return where
 
@@ -139,18 +138,11 @@ async def subjects(ctx: Context, purpose: Purpose, flt: SubjectFilter | None,
         params["c_key"], params["c_uscc"] = cursor
         cmp = ">" if direction == "ASC" else "<"
         page_where += (f" AND ({key} {cmp} $c_key OR ({key} = $c_key AND s.uscc > $c_uscc))")
-    total = (f"CALL () {{ MATCH (s:Subject) WHERE {scope_where} RETURN count(s) AS total }}"
-             if want_total else "WITH null AS total")
-    text = f"""{total}
-MATCH (s:Subject) WHERE {page_where}
+    rows, has_next, total_count = await _fetch_page(
+        ctx, "MATCH (s:Subject)", "s", scope_where, page_where, f"""
 WITH total, s, {key} AS k ORDER BY k {direction}, s.uscc ASC LIMIT $limit
 RETURN total, k, s {{.uscc, .name, .kind, .division, .status, .registered_on,
-                    .credit_class, .credit_score, .in_sandbox}} AS s"""
-    records, _, _ = await ctx.state.driver.execute_query(
-        text, params, database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
-    rows = [dict(r) for r in records]
-    has_next = len(rows) > size
-    rows = rows[:size]
+                    .credit_class, .credit_score, .in_sandbox}} AS s""", params, size, want_total)
     edges = []
     for r in rows:
         s = r["s"]
@@ -160,20 +152,34 @@ RETURN total, k, s {{.uscc, .name, .kind, .division, .status, .registered_on,
             risk_class=RiskClass(s["credit_class"]) if s["credit_class"] else None,
             score=s["credit_score"], in_sandbox=s["in_sandbox"])
         edges.append(SubjectEdge(cursor=encode_cursor([r["k"], s["uscc"]]), node=node))
-    total_count = records[0]["total"] if records else (0 if want_total else None)
-    if want_total and not records:
-        total_count = await _count_only(ctx, scope_where, params)
     await ctx.delivered("subjects", purpose.value, [e.node.uscc for e in edges])
     return SubjectConnection(edges=edges, page_info=PageInfo(
         has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
         total_count=total_count)
 
 
-async def _count_only(ctx: Context, where: str, params: dict[str, Any]) -> int:
+async def _fetch_page(ctx: Context, match: str, var: str, scope_where: str, page_where: str,
+                      tail: str, params: dict[str, Any], size: int, want_total: bool,
+                      ) -> tuple[list[dict[str, Any]], bool, int | None]:
+    """One page (``size`` rows, fetched as size + 1 to know if another follows) and, when
+    asked, the total under the same scope — in the page's own statement, or by a count
+    alone when the page is empty (past the last cursor)."""
+    total = (f"CALL () {{ {match} WHERE {scope_where} RETURN count({var}) AS total }}"
+             if want_total else "WITH null AS total")
     records, _, _ = await ctx.state.driver.execute_query(
-        f"MATCH (s:Subject) WHERE {where} RETURN count(s) AS n", params,
+        f"{total}\n{match} WHERE {page_where}{tail}", params,
         database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
-    return int(records[0]["n"])
+    rows = [dict(r) for r in records]
+    total_count: int | None = None
+    if want_total:
+        if rows:
+            total_count = int(rows[0]["total"])
+        else:
+            counted, _, _ = await ctx.state.driver.execute_query(
+                f"{match} WHERE {scope_where} RETURN count({var}) AS n", params,
+                database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
+            total_count = int(counted[0]["n"])
+    return rows[:size], len(rows) > size, total_count
 
 
 async def credit_evaluations(ctx: Context, purpose: Purpose, uscc: str | None,
@@ -200,19 +206,12 @@ async def credit_evaluations(ctx: Context, purpose: Purpose, uscc: str | None,
     if cursor:
         params["c_id"] = cursor[0]
         page_where += " AND e.id > $c_id"
-    total = (f"CALL () {{ MATCH (e:CreditEvaluation)-[:RATES]->(s:Subject) WHERE {scope_where}"
-             f" RETURN count(e) AS total }}" if want_total else "WITH null AS total")
-    text = f"""{total}
-MATCH (e:CreditEvaluation)-[:RATES]->(s:Subject) WHERE {page_where}
-WITH total, e ORDER BY e.id LIMIT $limit
-RETURN total, properties(e) AS e"""
-    records, _, _ = await ctx.state.driver.execute_query(
-        text, params, database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
-    rows = [dict(r) for r in records]
-    has_next = len(rows) > size
+    rows, has_next, total_count = await _fetch_page(
+        ctx, "MATCH (e:CreditEvaluation)-[:RATES]->(s:Subject)", "e", scope_where, page_where,
+        "\nWITH total, e ORDER BY e.id LIMIT $limit\nRETURN total, properties(e) AS e",
+        params, size, want_total)
     edges = [EvaluationEdge(cursor=encode_cursor([r["e"]["id"]]), node=to_evaluation(r["e"]))
-             for r in rows[:size]]
-    total_count = rows[0]["total"] if rows else (0 if want_total else None)
+             for r in rows]
     await ctx.delivered("creditEvaluations", purpose.value, [e.node.id for e in edges])
     return EvaluationConnection(edges=edges, page_info=PageInfo(
         has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
@@ -245,19 +244,12 @@ async def alerts(ctx: Context, purpose: Purpose, flt: AlertFilter | None, first:
     page_where = scope_where + (" AND a.id > $c_id" if cursor else "")
     if cursor:
         params["c_id"] = cursor[0]
-    total = (f"CALL () {{ MATCH (a:Alert)-[:ABOUT]->(s:Subject) WHERE {scope_where} "
-             f"RETURN count(a) AS total }}" if want_total else "WITH null AS total")
-    text = f"""{total}
-MATCH (a:Alert)-[:ABOUT]->(s:Subject) WHERE {page_where}
-WITH total, a, s ORDER BY a.id LIMIT $limit
-RETURN total, properties(a) AS a, s.uscc AS uscc"""
-    records, _, _ = await ctx.state.driver.execute_query(
-        text, params, database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
-    rows = [dict(r) for r in records]
-    has_next = len(rows) > size
+    rows, has_next, total_count = await _fetch_page(
+        ctx, "MATCH (a:Alert)-[:ABOUT]->(s:Subject)", "a", scope_where, page_where,
+        "\nWITH total, a, s ORDER BY a.id LIMIT $limit\n"
+        "RETURN total, properties(a) AS a, s.uscc AS uscc", params, size, want_total)
     edges = [AlertEdge(cursor=encode_cursor([r["a"]["id"]]), node=to_alert(r["a"], r["uscc"]))
-             for r in rows[:size]]
-    total_count = rows[0]["total"] if rows else (0 if want_total else None)
+             for r in rows]
     await ctx.delivered("alerts", purpose.value, [e.node.id for e in edges])
     return AlertConnection(edges=edges, page_info=PageInfo(
         has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),

@@ -22,6 +22,7 @@ from connectors.base import Context as MapContext
 from hub.api.context import Context
 from hub.api.errors import BadUserInput, Forbidden
 from hub.api.types import Purpose
+from hub.graph.ingest_cypher import SUBJECTS_OF_STORES
 from hub.graph.writer import write_async
 from hub.identity import uscc as uscc_check
 
@@ -219,8 +220,7 @@ async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
         listings = sorted({str(r.data["store_key"]) for r in rows if r.kind == "product"})
         if listings:  # a listing changes its store operator's portrait
             records, _, _ = await ctx.state.driver.execute_query(
-                "UNWIND $keys AS k MATCH (s:Subject)-[:OPERATES]->(:Store {key: k}) "
-                "RETURN collect(DISTINCT s.uscc) AS usccs", keys=listings,
+                SUBJECTS_OF_STORES, keys=listings,
                 database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
             touched |= set(records[0]["usccs"])
         await ctx.run_sync(hook, touched)

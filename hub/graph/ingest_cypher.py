@@ -165,6 +165,12 @@ EVALUATION = ("UNWIND $rows AS row" + stub_subject("s", "row.uscc") + _STUB_ASSO
               + "\nMERGE (a)-[:ISSUED]->(e)\nMERGE (e)-[:RATES]->(s)" + COUNTS)
 
 
+#: The subjects whose stores a batch of listings touched (a listing changes its store
+#: operator's portrait, so they are re-scored).
+SUBJECTS_OF_STORES = ("UNWIND $keys AS k MATCH (s:Subject)-[:OPERATES]->(:Store {key: k}) "
+                      "RETURN collect(DISTINCT s.uscc) AS usccs")
+
+
 def statement(kind: str) -> str:
     """The Cypher for a row kind (``role:<role>:<holder>`` for roles)."""
     if kind.startswith("role:"):

@@ -96,8 +96,7 @@ class GraphWriter:
     def subjects_of_stores(self, store_keys: Iterable[str]) -> set[str]:
         """Subjects operating these stores (a listing changes its operator's portrait)."""
         records, _, _ = self.driver.execute_query(
-            "UNWIND $keys AS k MATCH (s:Subject)-[:OPERATES]->(:Store {key: k}) "
-            "RETURN collect(DISTINCT s.uscc) AS usccs", keys=sorted(set(store_keys)),
+            ingest_cypher.SUBJECTS_OF_STORES, keys=sorted(set(store_keys)),
             database_=self.database, routing_=neo4j.RoutingControl.READ)
         return set(records[0]["usccs"])
 
