@@ -62,8 +62,9 @@ def ingestion_table(hub: list[Timed], raw: dict[str, Timed]) -> list[str]:
     n = sum(t.records for t in hub)
     lines.append(f"| **all** | {n:,} | {_f(th, 2)} | {_f(n / th if th else 0, 0)} | "
                  f"{_f(max((t.peak_rss for t in hub), default=0) / MB, 0)} | "
-                 f"{_f(sum(t.cpu for t in hub), 1)} | {_f(tr, 2)} | "
-                 f"{_f(n / tr if tr else 0, 0)} | | {_f(tr / th if th else 0, 2)}× |")
+                 f"{_f(sum(t.cpu for t in hub), 1)} | {_f(tr, 2) if tr else '–'} | "
+                 f"{_f(n / tr, 0) if tr else '–'} | | "
+                 f"{_f(tr / th, 2) + '×' if tr and th else '–'} |")
     return lines
 
 

@@ -173,11 +173,11 @@ def build(book: PolicyBook, s: Samples, plat: Party, reg: Party, assoc: Party,
     cs_pol = ppol("complianceStatus", "onboarding_check")
     cs_text = compliance.query(cs_pol)
     unscoped = """UNWIND $codes AS code
-OPTIONAL MATCH (s:Subject {uscc: code})
-RETURN code, s.name AS name, s.status AS status, s.credit_class AS class,
-       s.credit_colour AS colour, coalesce(s.in_sandbox, false) AS sandbox,
-       [(s)-[:OPERATES]->(st:Store) WHERE st.closed_on IS NULL
-        | coalesce(st.licence_displayed, false)] AS shown"""
+MATCH (s:Subject {uscc: code})
+RETURN collect({code: code, name: s.name, status: s.status, class: s.credit_class,
+       colour: s.credit_colour, sandbox: coalesce(s.in_sandbox, false),
+       shown: [(s)-[:OPERATES]->(st:Store) WHERE st.closed_on IS NULL
+               | coalesce(st.licence_displayed, false)]}) AS rows"""
     out.append(Workload(
         "complianceStatus-1", "platform", "one merchant code (platform, ONBOARDING_CHECK)",
         hub=[_q(CS, u=[c]) for c in one],

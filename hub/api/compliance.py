@@ -36,10 +36,13 @@ def alert_visible(policy: CompiledPolicy, a: str = "a") -> str:
 
 
 def query(policy: CompiledPolicy) -> str:
+    # One row holding every answer: a thousand records would cost the driver a thousand
+    # Bolt messages to decode; one list of maps is a single message.
     return f"""
 UNWIND $codes AS code
-OPTIONAL MATCH (s:Subject {{uscc: code}})
-WITH code, s, CASE WHEN s IS NULL OR s.stub THEN null ELSE {policy.view()} END AS view
+MATCH (s:Subject {{uscc: code}}) WHERE NOT coalesce(s.stub, false)
+WITH code, s, {policy.view()} AS view
+WITH code, s, view WHERE view IS NOT NULL
 WITH code, s, view,
      CASE WHEN view = 'full' THEN
        [(a:Alert)-[:ABOUT]->(s) WHERE a.status <> 'closed' AND {alert_visible(policy)} | a]
@@ -48,24 +51,23 @@ WITH code, s, view,
        [(s)-[:OPERATES]->(st:Store) WHERE st.closed_on IS NULL AND {store_visible(policy)}
         | coalesce(st.licence_displayed, false)]
      ELSE null END AS shown
-RETURN code, view,
-       CASE WHEN view IS NULL THEN null
-            WHEN view = 'status' AND s.kind = 'individual' THEN {policy.mask('person_name',
-                                                                             's.name')}
-            ELSE s.name END AS name,
-       CASE WHEN view IN ['full', 'status'] THEN s.status END AS status,
-       CASE WHEN view IS NOT NULL THEN s.credit_class END AS class,
-       CASE WHEN view IS NOT NULL THEN s.credit_colour END AS colour,
-       CASE WHEN view IN ['full', 'status'] THEN coalesce(s.in_sandbox, false) END AS sandbox,
-       CASE WHEN view = 'full' THEN size(alerts) END AS open_alerts,
-       CASE WHEN view = 'full' THEN
-         reduce(m = null, a IN alerts | CASE WHEN m IS NULL OR a.deadline < m
-                                             THEN a.deadline ELSE m END) END AS deadline,
-       [a IN alerts | coalesce(a.recommended_action, 'none')] AS actions,
-       shown,
-       CASE WHEN view = 'full' THEN
-         reduce(m = s.received_at, t IN [s.credit_scored_at] + [a IN alerts | a.created_at]
-                | CASE WHEN t > m THEN t ELSE m END) END AS changed"""
+RETURN collect({{
+  code: code, view: view,
+  name: CASE WHEN view = 'status' AND s.kind = 'individual'
+             THEN {policy.mask('person_name', 's.name')} ELSE s.name END,
+  status: CASE WHEN view IN ['full', 'status'] THEN s.status END,
+  class: s.credit_class, colour: s.credit_colour,
+  sandbox: CASE WHEN view IN ['full', 'status'] THEN coalesce(s.in_sandbox, false) END,
+  open_alerts: CASE WHEN view = 'full' THEN size(alerts) END,
+  deadline: CASE WHEN view = 'full' THEN
+    reduce(m = null, a IN alerts | CASE WHEN m IS NULL OR a.deadline < m
+                                        THEN a.deadline ELSE m END) END,
+  actions: [a IN alerts | coalesce(a.recommended_action, 'none')],
+  shown: shown,
+  changed: CASE WHEN view = 'full' THEN
+    reduce(m = s.received_at, t IN [s.credit_scored_at] + [a IN alerts | a.created_at]
+           | CASE WHEN t > m THEN t ELSE m END) END
+}}) AS rows"""
 
 
 def _display(shown: list[bool] | None) -> LicenceDisplay | None:
@@ -114,7 +116,7 @@ async def compliance_status(ctx: Context, usccs: list[str],
         records, _, _ = await ctx.state.driver.execute_query(
             query(policy), {"codes": codes, **policy.params},
             database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
-        found = {r["code"]: dict(r) for r in records}
+        found = {row["code"]: row for row in records[0]["rows"]}
     results = []
     for raw, code, error in normalised:
         if code is None:

@@ -22,6 +22,7 @@ from hub import __version__
 from hub.api import compliance, listing, mutations, portrait, related, supervision
 from hub.api.context import Context
 from hub.api.cost import cost_rule
+from hub.api.execution import FastExecutionContext
 from hub.api.listing import AlertFilter, SubjectFilter, SubjectOrder
 from hub.api.mutations import (
     CaseInput,
@@ -240,6 +241,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     # Masking of internal errors happens in hub.api.view.classify (codes + logging).
     return HubSchema(
         query=Query, mutation=Mutation, subscription=Subscription, extensions=extensions,
+        execution_context_class=FastExecutionContext,
         config=StrawberryConfig(disable_field_suggestions=settings.production))
 
 
