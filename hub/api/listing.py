@@ -109,7 +109,7 @@ def _subject_filters(flt: SubjectFilter | None, params: dict[str, Any],
         where.append("coalesce(s.in_sandbox, false) = $f_sandbox")
     if flt.platform:
         params["f_platform"] = flt.platform
-        where.append("EXISTS { (s)-[:OPERATES]->(:Store)-[:ON]->(:Platform {id: $f_platform}) }")
+        where.append("EXISTS { (s)-[:OPERATES]->(st:Store) WHERE st.platform_id = $f_platform }")
 
     if flt.product_category:
         params["f_category"] = flt.product_category
