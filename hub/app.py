@@ -18,6 +18,7 @@ from hub import __version__
 from hub.api.context import Services
 from hub.api.limits import DataBudget, RateLimiter
 from hub.api.metrics import Metrics
+from hub.api.persisted import Manifest
 from hub.api.schema import build_schema
 from hub.api.view import HubGraphQL, make_endpoint
 from hub.api.ws import HubWebSocketGraphQL
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             engine_driver.close()
 
     view = HubGraphQL(build_schema(settings), settings)
+    manifest = Manifest.load(settings.persisted_queries)  # a bad manifest stops start-up
 
     async def prometheus(request: Request) -> PlainTextResponse:
         return PlainTextResponse(metrics.render(),
@@ -142,7 +144,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", prometheus),
-        Route("/graphql", make_endpoint(view, settings),
+        Route("/graphql", make_endpoint(view, settings, manifest),
               methods=["GET", "POST"] if not settings.production else ["POST"]),
         WebSocketRoute("/graphql", HubWebSocketGraphQL(view.schema, settings)),
     ]

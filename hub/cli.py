@@ -101,10 +101,12 @@ def serve(
     import uvicorn
 
     from hub import logs
+    from hub.api.persisted import Manifest
     from hub.graph.driver import connection
 
     settings = get_settings()
     connection(settings)  # fail here, with the hint, rather than inside a worker
+    Manifest.load(settings.persisted_queries)
     logs.configure(settings.log_level)
     uvicorn.run("hub.app:create_app", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, log_config=None,
@@ -124,6 +126,43 @@ def export_schema(
     if out:
         Path(out).write_text(text, encoding="utf-8")
         say(f"wrote {out}")
+    else:
+        typer.echo(text, nl=False)
+
+
+@app.command("persisted")
+@friendly
+def persisted(
+    files: Annotated[list[str], typer.Argument(help="GraphQL documents, one per file.")],
+    out: Annotated[str | None, typer.Option(help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Build a persisted-documents manifest (HUB_PERSISTED_QUERIES) from .graphql files.
+
+    Each document is validated against the hub's schema first, so a typo fails here,
+    not in production."""
+    from pathlib import Path
+
+    import orjson
+    from graphql import parse, validate
+
+    from hub.api.persisted import ManifestError, build_manifest
+    from hub.api.schema import build_schema
+    from hub.settings import Settings
+
+    paths = [Path(f) for f in files]
+    schema = build_schema(Settings())._schema
+    for path in paths:
+        try:
+            errors = validate(schema, parse(path.read_text(encoding="utf-8")))
+        except Exception as exc:  # a syntax error or an unreadable file
+            raise ManifestError(f"{path}: {exc}") from None
+        if errors:
+            raise ManifestError(f"{path}: {errors[0].message}",
+                                "Fix the document; it must validate against the schema.")
+    text = orjson.dumps(build_manifest(paths), option=orjson.OPT_INDENT_2).decode() + "\n"
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        say(f"wrote {out} ({len(paths)} documents)")
     else:
         typer.echo(text, nl=False)
 

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     rate_limit_per_second: float = Field(default=500.0, ge=0)  # 0 disables
     rate_limit_burst: float = Field(default=1000.0, ge=1)
     policy_file: Path = PROJECT_ROOT / "policies" / "access.yaml"
+    # Persisted documents (hub.api.persisted): a JSON manifest "sha256:<hex>" → document.
+    persisted_queries: Path | None = None
     # Key for the keyed hashes of identity numbers and phones (PIPL: never stored raw).
     pii_key: SecretStr = SecretStr(DEV_PII_KEY)
 

@@ -15,6 +15,7 @@ import hashlib
 import logging
 import re
 import time
+from contextvars import ContextVar
 from typing import Any
 
 import neo4j
@@ -24,11 +25,12 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from hub.api.context import Context
 from hub.api.errors import ApiError
+from hub.api.persisted import Manifest, PersistedError
 from hub.audit import AuditEntry
 from hub.auth import BearerTokenError, authenticate, bearer_error_response
 from hub.settings import Settings
@@ -54,6 +56,8 @@ def classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
 
 
 _STATUS = {"UNAVAILABLE": 503, "RATE_LIMITED": 429, "UNAUTHENTICATED": 401}
+# The persisted document the endpoint resolved for this request (see hub.api.persisted).
+_PERSISTED: ContextVar[str | None] = ContextVar("persisted_document", default=None)
 
 
 class HubGraphQL(GraphQL[Context, None]):
@@ -87,6 +91,13 @@ class HubGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def parse_http_body(self, request: Any) -> Any:
+        data = await super().parse_http_body(request)
+        text = _PERSISTED.get()
+        if text is not None and isinstance(data, GraphQLRequestData):
+            data.query = text
+        return data
+
 
 _SUBSCRIPTION = re.compile(rb'"query"\s*:\s*"\s*subscription\b')
 _FIRST_FIELD = re.compile(r"\{\s*(?:[_A-Za-z]\w*\s*:\s*)?([_A-Za-z][_0-9A-Za-z]*)")
@@ -106,13 +117,20 @@ def operation_name(body: bytes) -> str:
     return found.group(1)[:64] if found else "invalid"
 
 
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
+                        status_code=status)
+
+
 def unavailable() -> JSONResponse:
     return JSONResponse({"errors": [{"message": "The database is unavailable; retry shortly.",
                                      "extensions": {"code": "UNAVAILABLE"}}]},
                         status_code=503, headers={"Retry-After": "5"})
 
 
-def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
+def make_endpoint(view: HubGraphQL, settings: Settings, manifest: Manifest | None = None) -> Any:
+    documents = manifest or Manifest.empty()
+
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
         if settings.production and request.method == "POST":
@@ -142,6 +160,17 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
                 "message": "Subscriptions are served over WebSocket (graphql-transport-ws) "
                            "at /graphql, not over HTTP.",
                 "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400)
+        persisted_only = principal is not None and services.policies.persisted_only(
+            principal.party_type, principal.party_id)
+        text = None
+        if persisted_only or b'"documentId"' in body or b'"persistedQuery"' in body:
+            try:
+                text = documents.resolve(orjson.loads(body), persisted_only=persisted_only)
+            except orjson.JSONDecodeError:
+                return error_response(400, "BAD_REQUEST", "The body is not valid JSON.")
+            except PersistedError as exc:
+                return error_response(exc.status, exc.code, exc.message)
+        _PERSISTED.set(text)
         ctx = Context(state=state, services=services, principal=principal, query_hash=digest)
         request.state.error_codes = []
         try:
@@ -166,7 +195,8 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
             response.headers[key] = value
         if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
             response.headers["content-type"] = GRAPHQL_RESPONSE
-        request.app.state.metrics.observe(operation_name(body), response.status_code,
+        label = operation_name(orjson.dumps({"query": text}) if text else body)
+        request.app.state.metrics.observe(label, response.status_code,
                                           time.perf_counter() - started, codes)
         return response
 

@@ -116,8 +116,20 @@ class PolicyBook:
             return merged
         return base
 
+    def persisted_only(self, party_type: str, party_id: str) -> bool:
+        """The party runs manifest documents only (checked per request, so cached)."""
+        return _persisted_only(self, party_type, party_id)
+
     def compile(self, who: PartyIdentity, operation: str, purpose: str) -> CompiledPolicy:
         return _compile(self, who, operation, purpose)
+
+
+@lru_cache(maxsize=4096)
+def _persisted_only(book: PolicyBook, party_type: str, party_id: str) -> bool:
+    try:
+        return book.for_party(party_type, party_id).persisted_only
+    except Forbidden:
+        return False  # no policy at all: every operation is refused later anyway
 
 
 @lru_cache(maxsize=4096)

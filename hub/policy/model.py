@@ -63,6 +63,8 @@ class PartyPolicy(Strict):
     masks: Masks = Masks()
     traversal: Traversal = Traversal()
     budget: Budget = Budget(records_per_day=0)
+    # Only documents of the persisted-documents manifest (hub.api.persisted) may run.
+    persisted_only: bool = False
 
     @model_validator(mode="after")
     def _known_names(self) -> PartyPolicy:
