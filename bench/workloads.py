@@ -5,6 +5,8 @@ Raw Cypher returns the same data with the same scope predicates: for complianceS
 portraits and relatedEntities it is the text of the hub's own builders (so hub ÷ raw is
 the cost of the API layer: HTTP, auth, GraphQL, Python mapping, audit); for subjects and
 creditEvaluations it is hand-written with the policy's predicate.
+Lists come back as one record holding a list of maps, as the hub's own queries do (a
+hundred records cost the Python driver far more to decode than one).
 """
 
 from __future__ import annotations
@@ -220,8 +222,8 @@ RETURN collect({code: code, name: s.name, status: s.status, class: s.credit_clas
 WHERE NOT coalesce(s.stub, false) AND {sp.full()} AND s.division STARTS WITH $d
   AND ($c IS NULL OR s.credit_class IN $c)
 WITH s ORDER BY s.uscc LIMIT 101
-RETURN s {{.uscc, .name, .kind, .division, .status, .registered_on, .credit_class,
-          .credit_score, .in_sandbox}} AS s"""
+RETURN collect(s {{.uscc, .name, .kind, .division, .status, .registered_on, .credit_class,
+                  .credit_score, .in_sandbox}}) AS rows"""
     combos: list[tuple[str, list[str] | None]] = [
         (d, c) for d in s.divisions for c in (s.classes or [None])]
     out.append(Workload(
@@ -235,8 +237,8 @@ RETURN s {{.uscc, .name, .kind, .division, .status, .registered_on, .credit_clas
     plat_raw = f"""MATCH (s:Subject)
 WHERE NOT coalesce(s.stub, false) AND {pl.full()} AND s.division STARTS WITH $d
 WITH s ORDER BY s.uscc LIMIT 101
-RETURN s {{.uscc, .name, .kind, .division, .status, .registered_on, .credit_class,
-          .credit_score, .in_sandbox}} AS s"""
+RETURN collect(s {{.uscc, .name, .kind, .division, .status, .registered_on, .credit_class,
+                  .credit_score, .in_sandbox}}) AS rows"""
     out.append(Workload(
         "subjects-platform", "platform", "first 100 of the platform's merchants in a division",
         hub=[_q(SUBJECTS, p="PERIODIC_SWEEP", f={"division": d}) for d in s.divisions],
@@ -263,7 +265,7 @@ RETURN s {{.uscc, .name, .kind, .division, .status, .registered_on, .credit_clas
 WHERE (e.association_id = $p_association OR $p_party IN coalesce(e.shared_with, []))
   AND ($u IS NULL OR s.uscc = $u)
 WITH e ORDER BY e.id LIMIT 101
-RETURN properties(e) AS e"""
+RETURN collect(properties(e)) AS rows"""
     ev_codes: list[str | None] = [None, *s.members[:99]]
     out.append(Workload(
         "creditEvaluations", "association", "first 100 (all, or one member's)",

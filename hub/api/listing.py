@@ -141,8 +141,9 @@ async def subjects(ctx: Context, purpose: Purpose, flt: SubjectFilter | None,
     rows, has_next, total_count = await _fetch_page(
         ctx, "MATCH (s:Subject)", "s", scope_where, page_where, f"""
 WITH total, s, {key} AS k ORDER BY k {direction}, s.uscc ASC LIMIT $limit
-RETURN total, k, s {{.uscc, .name, .kind, .division, .status, .registered_on,
-                    .credit_class, .credit_score, .in_sandbox}} AS s""", params, size, want_total)
+WITH total, {{k: k, s: s {{.uscc, .name, .kind, .division, .status, .registered_on,
+                          .credit_class, .credit_score, .in_sandbox}}}} AS row""",
+        params, size, want_total)
     edges = []
     for r in rows:
         s = r["s"]
@@ -163,17 +164,21 @@ async def _fetch_page(ctx: Context, match: str, var: str, scope_where: str, page
                       ) -> tuple[list[dict[str, Any]], bool, int | None]:
     """One page (``size`` rows, fetched as size + 1 to know if another follows) and, when
     asked, the total under the same scope — in the page's own statement, or by a count
-    alone when the page is empty (past the last cursor)."""
+    alone when the page is empty (past the last cursor).
+
+    ``tail`` orders, limits and ends in ``WITH total, <map> AS row``; the rows come back
+    collected in one record (in order), which the driver decodes far faster than a
+    hundred records."""
     total = (f"CALL () {{ {match} WHERE {scope_where} RETURN count({var}) AS total }}"
              if want_total else "WITH null AS total")
     records, _, _ = await ctx.state.driver.execute_query(
-        f"{total}\n{match} WHERE {page_where}{tail}", params,
-        database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
-    rows = [dict(r) for r in records]
+        f"{total}\n{match} WHERE {page_where}{tail}\nRETURN total, collect(row) AS rows",
+        params, database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
+    rows: list[dict[str, Any]] = records[0]["rows"] if records else []
     total_count: int | None = None
     if want_total:
         if rows:
-            total_count = int(rows[0]["total"])
+            total_count = int(records[0]["total"])
         else:
             counted, _, _ = await ctx.state.driver.execute_query(
                 f"{match} WHERE {scope_where} RETURN count({var}) AS n", params,
@@ -208,7 +213,7 @@ async def credit_evaluations(ctx: Context, purpose: Purpose, uscc: str | None,
         page_where += " AND e.id > $c_id"
     rows, has_next, total_count = await _fetch_page(
         ctx, "MATCH (e:CreditEvaluation)-[:RATES]->(s:Subject)", "e", scope_where, page_where,
-        "\nWITH total, e ORDER BY e.id LIMIT $limit\nRETURN total, properties(e) AS e",
+        "\nWITH total, e ORDER BY e.id LIMIT $limit\nWITH total, {e: properties(e)} AS row",
         params, size, want_total)
     edges = [EvaluationEdge(cursor=encode_cursor([r["e"]["id"]]), node=to_evaluation(r["e"]))
              for r in rows]
@@ -247,7 +252,7 @@ async def alerts(ctx: Context, purpose: Purpose, flt: AlertFilter | None, first:
     rows, has_next, total_count = await _fetch_page(
         ctx, "MATCH (a:Alert)-[:ABOUT]->(s:Subject)", "a", scope_where, page_where,
         "\nWITH total, a, s ORDER BY a.id LIMIT $limit\n"
-        "RETURN total, properties(a) AS a, s.uscc AS uscc", params, size, want_total)
+        "WITH total, {a: properties(a), uscc: s.uscc} AS row", params, size, want_total)
     edges = [AlertEdge(cursor=encode_cursor([r["a"]["id"]]), node=to_alert(r["a"], r["uscc"]))
              for r in rows]
     await ctx.delivered("alerts", purpose.value, [e.node.id for e in edges])

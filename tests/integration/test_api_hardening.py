@@ -76,6 +76,20 @@ def test_pagination_walks_every_subject_once(world: World) -> None:
             break
         after = data["pageInfo"]["endCursor"]
     assert len(seen) == len(set(seen)) == data["totalCount"] == 4
+    # Pages of several rows keep the database's order within the page too.
+    for order in ("USCC", "NAME", "SCORE_DESC"):
+        page = world.data("reg-cd", f"""{{ subjects(purpose: SUPERVISION, first: 3,
+          orderBy: {order}) {{ totalCount pageInfo {{ hasNextPage }}
+          edges {{ node {{ uscc name score }} }} }} }}""")["subjects"]
+        nodes = [e["node"] for e in page["edges"]]
+        assert len(nodes) == 3 and page["pageInfo"]["hasNextPage"] and page["totalCount"] == 4
+        if order == "USCC":
+            assert [n["uscc"] for n in nodes] == sorted(seen)[:3]
+        elif order == "NAME":
+            assert [n["name"] for n in nodes] == sorted(n["name"] for n in nodes)
+        else:
+            scores = [-1.0 if n["score"] is None else n["score"] for n in nodes]
+            assert scores == sorted(scores, reverse=True)
 
 
 def test_audit_records_every_delivery_and_denial(world: World) -> None:
