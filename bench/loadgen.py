@@ -70,7 +70,8 @@ def _bolt_sender(spec: dict[str, Any], driver: neo4j.AsyncDriver) -> Send:
             for _ in range(req["depth"]):
                 if not frontier:
                     break
-                rows = await run(req["cypher"], {"frontier": frontier, **params})
+                records = await run(req["cypher"], {"frontier": frontier, **params})
+                rows = records[0]["rows"]  # the level query: one record, the level's links
                 nxt = []
                 for row in rows:
                     if row["to"] not in seen and len(seen) <= 500:

@@ -128,7 +128,8 @@ UNWIND $frontier AS code
 MATCH (s:Subject {{uscc: code}})
 CALL (s) {{{branches}
 }}
-RETURN code, to, name, class, rel, via_kind, via, capped"""
+RETURN collect({{code: code, to: to, name: name, class: class, rel: rel, via_kind: via_kind,
+                via: via, capped: capped}}) AS rows"""
 
 
 @dataclass
@@ -173,9 +174,10 @@ async def related_entities(ctx: Context, uscc: str, depth: int | None,
             break
         params: dict[str, Any] = {"frontier": frontier, "fanout": limits.max_fanout,
                                   **policy.params}
-        rows, _, _ = await driver.execute_query(text, params, database_=db,
-                                                routing_=neo4j.RoutingControl.READ)
+        records, _, _ = await driver.execute_query(text, params, database_=db,
+                                                   routing_=neo4j.RoutingControl.READ)
         next_frontier: list[str] = []
+        rows: list[dict[str, Any]] = records[0]["rows"]  # one record: the level's links
         for row in rows:
             if row["capped"]:
                 truncated = True
