@@ -65,15 +65,18 @@ def parties(feeds: Path) -> dict[str, list[dict[str, Any]]]:
     return json.loads((feeds / "parties.json").read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-def start_neo4j(scale: Scale, home: Path, log: Any) -> tuple[Graph, Any]:
-    """A fresh database (the data directory is removed first); returns (graph, server)."""
+def start_neo4j(scale: Scale, home: Path, log: Any, *, fresh: bool = True
+                ) -> tuple[Graph, Any]:
+    """The benchmark's database — fresh (the data directory is removed first) unless
+    ``fresh`` is false; returns (graph, server)."""
     from hub.neo4j_local.server import LocalNeo4j
 
     settings = Settings(neo4j_heap=scale.heap, neo4j_pagecache=scale.pagecache,
                         neo4j_start_timeout=300.0)
     server = LocalNeo4j(settings, home=home)
     server.stop()  # a server left over by an interrupted run
-    shutil.rmtree(home / "data", ignore_errors=True)
+    if fresh:
+        shutil.rmtree(home / "data", ignore_errors=True)
     state = server.start(progress=log)
     return Graph(state.uri, state.user, state.password, state.pid), server
 
@@ -92,11 +95,16 @@ def migrate(graph: Graph) -> None:
 
 
 def create_parties(graph: Graph, doc: dict[str, list[dict[str, Any]]]) -> None:
+    """The parties of ``parties.json`` (kept as they are when a reused graph has them)."""
     from hub.auth import clear_caches, create_agreement, create_party
 
     clear_caches()
     today = date.today()
     with graph.driver() as driver:
+        known, _, _ = driver.execute_query("MATCH (p:Party) RETURN count(p) AS n",
+                                           database_="neo4j")
+        if known[0]["n"]:
+            return
         for reg in doc["regulators"]:
             create_party(driver, party_id=reg["party_id"], party_type="regulator",
                          name=reg["name"], jurisdictions=reg["jurisdiction"])

@@ -159,6 +159,7 @@ def _c(cypher: str, params: dict[str, Any]) -> dict[str, Any]:
 def build(book: PolicyBook, s: Samples, plat: Party, reg: Party, assoc: Party,
           depths: tuple[int, ...], seed: int) -> list[Workload]:
     from hub.api import compliance, portrait, related
+    from hub.api.listing import division_prefix
     from hub.api.types import Relation
 
     rnd = random.Random(seed)
@@ -230,8 +231,9 @@ RETURN collect(s {{.uscc, .name, .kind, .division, .status, .registered_on, .cre
         "subjects-regulator", "regulator", "first 100, filter division + risk class",
         hub=[_q(SUBJECTS, p="SUPERVISION",
                 f={"division": d, **({"riskClass": c} if c else {})}) for d, c in combos],
-        raw=[_c(subj_raw, {"d": d, "c": c, **sp.params}) for d, c in combos],
-        profile_hub=_c(subj_raw, {"d": combos[0][0], "c": combos[0][1], **sp.params})))
+        raw=[_c(subj_raw, {"d": division_prefix(d), "c": c, **sp.params}) for d, c in combos],
+        profile_hub=_c(subj_raw, {"d": division_prefix(combos[0][0]), "c": combos[0][1],
+                                  **sp.params})))
 
     pl = ppol("subjects", "periodic_sweep")
     plat_raw = f"""MATCH (s:Subject)
@@ -242,9 +244,9 @@ RETURN collect(s {{.uscc, .name, .kind, .division, .status, .registered_on, .cre
     out.append(Workload(
         "subjects-platform", "platform", "first 100 of the platform's merchants in a division",
         hub=[_q(SUBJECTS, p="PERIODIC_SWEEP", f={"division": d}) for d in s.divisions],
-        raw=[_c(plat_raw, {"d": d, **pl.params}) for d in s.divisions],
-        peer=[_q(PEER_SUBJECTS, d=d) for d in s.divisions],
-        profile_hub=_c(plat_raw, {"d": s.divisions[0], **pl.params})))
+        raw=[_c(plat_raw, {"d": division_prefix(d), **pl.params}) for d in s.divisions],
+        peer=[_q(PEER_SUBJECTS, d=division_prefix(d)) for d in s.divisions],
+        profile_hub=_c(plat_raw, {"d": division_prefix(s.divisions[0]), **pl.params})))
 
     rel = rpol("relatedEntities", "supervision")
     limits = rel.policy.traversal
@@ -261,17 +263,20 @@ RETURN collect(s {{.uscc, .name, .kind, .division, .status, .registered_on, .cre
                                       **rel.params}),
             open_loop=depth == 3))
 
+    # Two texts, as a hand-writer would (and as the hub builds it): "$u IS NULL OR
+    # s.uscc = $u" in one text would keep the planner off the uscc index.
     ev_raw = """MATCH (e:CreditEvaluation)-[:RATES]->(s:Subject)
 WHERE (e.association_id = $p_association OR $p_party IN coalesce(e.shared_with, []))
-  AND ($u IS NULL OR s.uscc = $u)
+  {and_uscc}
 WITH e ORDER BY e.id LIMIT 101
 RETURN collect(properties(e)) AS rows"""
     ev_codes: list[str | None] = [None, *s.members[:99]]
     out.append(Workload(
         "creditEvaluations", "association", "first 100 (all, or one member's)",
         hub=[_q(EVALUATIONS, u=c) for c in ev_codes],
-        raw=[_c(ev_raw, {"u": c, **apol.params}) for c in ev_codes],
-        profile_hub=_c(ev_raw, {"u": None, **apol.params})))
+        raw=[_c(ev_raw.format(and_uscc="AND s.uscc = $u" if c else ""),
+                {"u": c, **apol.params}) for c in ev_codes],
+        profile_hub=_c(ev_raw.format(and_uscc=""), {"u": None, **apol.params})))
 
     today = date.today().isoformat()
     out.append(Workload(

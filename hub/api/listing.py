@@ -33,7 +33,7 @@ from hub.api.types import (
     encode_cursor,
 )
 from hub.identity import uscc as uscc_check
-from hub.policy.compiled import CompiledPolicy
+from hub.policy.compiled import CompiledPolicy, jurisdiction_prefixes
 
 
 @strawberry.enum
@@ -87,6 +87,12 @@ def page_size(ctx: Context, first: int | None) -> int:
     return size
 
 
+def division_prefix(code: str) -> str:
+    """A six-digit division code covers its subdivisions: 510100 (a city) → 5101; 510110
+    stays 510110. Other inputs are taken as a prefix as they are."""
+    return jurisdiction_prefixes([code])[0] if len(code) == 6 and code.isdigit() else code
+
+
 def _subject_filters(flt: SubjectFilter | None, params: dict[str, Any],
                      policy: CompiledPolicy) -> list[str]:
     """Filters as predicates; those on related nodes stay inside the caller's view."""
@@ -98,8 +104,7 @@ def _subject_filters(flt: SubjectFilter | None, params: dict[str, Any],
             "p_platform"]):
         raise Forbidden("a platform can filter only by its own platform")
     if flt.division:
-        params["f_division"] = flt.division.rstrip("0") if len(flt.division) == 6 else \
-            flt.division
+        params["f_division"] = division_prefix(flt.division)
         where.append("s.division STARTS WITH $f_division")
     if flt.risk_class:
         params["f_classes"] = [c.value for c in flt.risk_class]

@@ -132,6 +132,9 @@ RETURN collect({{code: code, to: to, name: name, class: class, rel: rel, via_kin
                 via: via, capped: capped}}) AS rows"""
 
 
+_RELATIONS = {r.value: r for r in Relation}
+
+
 @dataclass
 class _Found:
     name: str | None
@@ -182,11 +185,13 @@ async def related_entities(ctx: Context, uscc: str, depth: int | None,
             if row["capped"]:
                 truncated = True
                 capped += 1
-            relation = Relation(row["rel"])
-            link = Link(source=row["code"], target=row["to"], relation=relation,
-                        via=Via(kind=row["via_kind"], label=row["via"]))
-            key = (*tuple(sorted((row["code"], row["to"]))), relation.value)
-            edges.setdefault(key, link)
+            source, target, rel = row["code"], row["to"], row["rel"]
+            key = (source, target, rel) if source < target else (target, source, rel)
+            link = edges.get(key)
+            if link is None:  # thousands of rows per level: build each link once
+                link = edges[key] = Link(source=source, target=target,
+                                         relation=_RELATIONS[rel],
+                                         via=Via(kind=row["via_kind"], label=row["via"]))
             if row["to"] not in found:
                 if len(found) > MAX_NODES:
                     truncated = True
