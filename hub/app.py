@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         state.engine_driver = engine_driver
         state.after_write = make_ingest_hook(engine_driver, conn.database, settings)
         app.state.metrics = metrics
+        app.state.persisted = manifest
         audit = await AuditLog.from_settings(settings)
         app.state.services = Services(
             policies=policies, audit=audit,

@@ -32,10 +32,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
+    SubscribeMessage,
 )
 from strawberry.types.unset import UnsetType
 
 from hub.api.context import Context
+from hub.api.persisted import Manifest
 from hub.api.view import HubGraphQL
 from hub.audit import AuditEntry
 from hub.auth import BearerTokenError, MissingToken, authenticator_for
@@ -69,6 +71,20 @@ class HubTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle_connection_init(message)
         except Refused as exc:
             await self.websocket.close(code=exc.code, reason=exc.reason)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        # Allow-list parties (hub.api.persisted) subscribe with manifest documents only.
+        ctx = self.context
+        if isinstance(ctx, WsContext) and ctx.principal is not None and ctx.websocket \
+                and ctx.services.policies.persisted_only(ctx.principal.party_type,
+                                                         ctx.principal.party_id):
+            manifest: Manifest = ctx.websocket.app.state.persisted
+            if message["payload"].get("query") not in manifest.known_texts:
+                await self.send_message({"id": message["id"], "type": "error", "payload": [{
+                    "message": "This party may run persisted documents only.",
+                    "extensions": {"code": "PERSISTED_QUERY_REQUIRED"}}]})
+                return
+        await super().handle_subscribe(message)
 
 
 def _token(ctx: WsContext) -> str | None:

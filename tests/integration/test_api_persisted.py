@@ -3,6 +3,7 @@ platform that opted into allow-list mode cannot run anything else."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from hub.api.persisted import build_manifest, document_id
 from hub.settings import PROJECT_ROOT, Settings
 from tests.conftest import live_server
 from tests.integration.api_world import IN_JJ, World, build_graph, token
+from tests.integration.delivery_world import receive, subscribe
 
 CHECK = """query Check($u: [String!]!) {
   complianceStatus(usccs: $u, purpose: ONBOARDING_CHECK) { uscc known riskClass }
@@ -74,6 +76,19 @@ def test_persisted_documents_and_allow_list_mode(pq_world: World) -> None:
     assert (unknown.status_code, code(unknown)) == (400, "PERSISTED_QUERY_NOT_FOUND")
     swapped = post(w, "party-plat-01", {"documentId": doc_id, "query": "{ me { party } }"})
     assert (swapped.status_code, code(swapped)) == (400, "BAD_REQUEST")
+
+
+def test_allow_list_covers_websocket_subscriptions(pq_world: World) -> None:
+    async def first() -> dict[str, Any] | None:
+        ws = await subscribe(pq_world, "party-plat-01", "PERIODIC_SWEEP")
+        try:
+            return await receive(ws, 10)
+        finally:
+            await ws.close()
+
+    refused = asyncio.run(first())
+    assert refused is not None and refused["type"] == "error", refused
+    assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
 
 
 def test_other_parties_keep_free_form_queries(pq_world: World) -> None:
