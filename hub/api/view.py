@@ -117,15 +117,16 @@ def operation_name(body: bytes) -> str:
     return found.group(1)[:64] if found else "invalid"
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
+def error_response(status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    """A refusal before execution, shaped like a GraphQL error."""
     return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
-                        status_code=status)
+                        status_code=status, headers=headers)
 
 
 def unavailable() -> JSONResponse:
-    return JSONResponse({"errors": [{"message": "The database is unavailable; retry shortly.",
-                                     "extensions": {"code": "UNAVAILABLE"}}]},
-                        status_code=503, headers={"Retry-After": "5"})
+    return error_response(503, "UNAVAILABLE", "The database is unavailable; retry shortly.",
+                          {"Retry-After": "5"})
 
 
 def make_endpoint(view: HubGraphQL, settings: Settings, manifest: Manifest | None = None) -> Any:
@@ -136,10 +137,8 @@ def make_endpoint(view: HubGraphQL, settings: Settings, manifest: Manifest | Non
         if settings.production and request.method == "POST":
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/json":
-                return JSONResponse({"errors": [{"message": "POST bodies must be "
-                                                 "application/json",
-                                                 "extensions": {"code": "BAD_REQUEST"}}]},
-                                    status_code=415)
+                return error_response(415, "BAD_REQUEST",
+                                      "POST bodies must be application/json")
         state = request.app.state.hub
         services = request.app.state.services
         body = await request.body()
@@ -156,10 +155,8 @@ def make_endpoint(view: HubGraphQL, settings: Settings, manifest: Manifest | Non
             except _UNAVAILABLE:
                 return unavailable()
         if _SUBSCRIPTION.search(body):
-            return JSONResponse({"errors": [{
-                "message": "Subscriptions are served over WebSocket (graphql-transport-ws) "
-                           "at /graphql, not over HTTP.",
-                "extensions": {"code": "BAD_REQUEST"}}]}, status_code=400)
+            return error_response(400, "BAD_REQUEST", "Subscriptions are served over "
+                                  "WebSocket (graphql-transport-ws) at /graphql, not over HTTP.")
         persisted_only = principal is not None and services.policies.persisted_only(
             principal.party_type, principal.party_id)
         text = None
@@ -176,9 +173,7 @@ def make_endpoint(view: HubGraphQL, settings: Settings, manifest: Manifest | Non
         try:
             response = await view.run(request, context=ctx)
         except HTTPException as exc:
-            return JSONResponse({"errors": [{"message": exc.reason,
-                                             "extensions": {"code": "BAD_REQUEST"}}]},
-                                status_code=exc.status_code)
+            return error_response(exc.status_code, "BAD_REQUEST", exc.reason)
         codes: list[str] = request.state.error_codes
         status = next((_STATUS[c] for c in codes if c in _STATUS), None)
         if status == 503:
