@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", prometheus),
-        Route("/graphql", make_endpoint(view, settings, manifest),
+        Route("/graphql", make_endpoint(view, settings),
               methods=["GET", "POST"] if not settings.production else ["POST"]),
         WebSocketRoute("/graphql", HubWebSocketGraphQL(view.schema, settings)),
     ]

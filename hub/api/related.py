@@ -192,12 +192,12 @@ async def related_entities(ctx: Context, uscc: str, depth: int | None,
                 link = edges[key] = Link(source=source, target=target,
                                          relation=_RELATIONS[rel],
                                          via=Via(kind=row["via_kind"], label=row["via"]))
-            if row["to"] not in found:
+            if target not in found:
                 if len(found) > MAX_NODES:
                     truncated = True
                     continue
-                found[row["to"]] = _Found(row["name"], row["class"], level, link)
-                next_frontier.append(row["to"])
+                found[target] = _Found(row["name"], row["class"], level, link)
+                next_frontier.append(target)
         frontier = next_frontier
     nodes = []
     for target, info in found.items():

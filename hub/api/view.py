@@ -129,9 +129,7 @@ def unavailable() -> JSONResponse:
                           {"Retry-After": "5"})
 
 
-def make_endpoint(view: HubGraphQL, settings: Settings, manifest: Manifest | None = None) -> Any:
-    documents = manifest or Manifest.empty()
-
+def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
     async def endpoint(request: Request) -> Response:
         started = time.perf_counter()
         if settings.production and request.method == "POST":
@@ -162,6 +160,7 @@ def make_endpoint(view: HubGraphQL, settings: Settings, manifest: Manifest | Non
         text = None
         if persisted_only or b'"documentId"' in body or b'"persistedQuery"' in body:
             try:
+                documents: Manifest = request.app.state.persisted
                 text = documents.resolve(orjson.loads(body), persisted_only=persisted_only)
             except orjson.JSONDecodeError:
                 return error_response(400, "BAD_REQUEST", "The body is not valid JSON.")
