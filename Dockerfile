@@ -4,11 +4,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     HUB_ENV=production HUB_HOST=0.0.0.0 HUB_PORT=8000
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY requirements/runtime.lock ./requirements/
 COPY hub ./hub
 COPY connectors ./connectors
 COPY schema ./schema
 COPY policies ./policies
-RUN pip install --no-cache-dir . && useradd --system --uid 10001 hub
+RUN pip install --no-cache-dir --require-hashes -r requirements/runtime.lock \
+ && pip install --no-cache-dir --no-deps . && useradd --system --uid 10001 hub
 USER hub
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \

@@ -4,18 +4,22 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_SUBJECTS ?= 300
 
-.PHONY: help venv run test unit lint fmt neo4j-start neo4j-stop bench bench-quick clean
+.PHONY: help venv lock run test unit lint fmt neo4j-start neo4j-stop bench bench-quick clean
 
 help:
 	@echo "make run    start Neo4j, migrate, load demo data, serve on http://127.0.0.1:8000"
 	@echo "make test   lint, type-check and run the whole test suite on a real Neo4j"
 	@echo "make unit   the fast tests only (no database)"
 	@echo "make bench  the benchmark suite (see bench/README.md)"
+	@echo "make lock   re-resolve requirements/*.lock (a deliberate upgrade)"
 
-# Re-install whenever pyproject.toml changes.
-$(BIN)/.installed: pyproject.toml
+PIP := $(BIN)/pip install -q --disable-pip-version-check
+
+# Installs come from the lock files (exact versions, hashes); `make lock` re-resolves them.
+$(BIN)/.installed: pyproject.toml requirements/dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PIP) --require-hashes -r requirements/dev.lock
+	$(PIP) --no-deps -e .
 	touch $@
 
 venv: $(BIN)/.installed
@@ -47,9 +51,17 @@ neo4j-start: venv
 neo4j-stop: venv
 	$(BIN)/hub neo4j stop
 
-$(BIN)/.bench-installed: $(BIN)/.installed
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev,bench]'
+$(BIN)/.bench-installed: $(BIN)/.installed requirements/bench.lock
+	$(PIP) --require-hashes -r requirements/bench.lock
 	touch $@
+
+# A deliberate upgrade: re-resolve every lock within pyproject.toml's bounds, then run
+# `make test` before committing the new locks.
+lock: venv
+	$(PIP) 'uv>=0.9,<1'
+	$(BIN)/uv pip compile -q --upgrade --generate-hashes --python-version 3.11 pyproject.toml -o requirements/runtime.lock
+	$(BIN)/uv pip compile -q --upgrade --generate-hashes --python-version 3.11 --extra dev pyproject.toml -o requirements/dev.lock
+	$(BIN)/uv pip compile -q --upgrade --generate-hashes --python-version 3.11 --extra dev --extra bench pyproject.toml -o requirements/bench.lock
 
 bench: $(BIN)/.bench-installed
 	$(BIN)/python -m bench $(ARGS)
