@@ -15,6 +15,7 @@ from hub.api.errors import BadUserInput
 from hub.api.types import ComplianceStatus, LicenceDisplay, PlatformAction, Purpose, RiskClass
 from hub.identity import uscc as uscc_check
 from hub.policy.compiled import CompiledPolicy
+from hub.policy.visibility import row_filter
 
 MAX_CODES = 1000
 NOT_VISIBLE = "not found, or not visible to this party"
@@ -23,16 +24,12 @@ _ACTION_RANK = ["none", "warn", "suspend", "stop"]
 
 def store_visible(policy: CompiledPolicy, st: str = "st") -> str:
     """A platform sees only its own stores; other parties see every store."""
-    return f"{st}.platform_id = $p_platform" if policy.party_type == "platform" else "true"
+    return row_filter(policy, "Store", st)
 
 
 def alert_visible(policy: CompiledPolicy, a: str = "a") -> str:
     """Regulators see alerts about in-scope subjects; platforms those pushed to them."""
-    if policy.party_type == "regulator":
-        return "true"
-    if policy.party_type == "platform":
-        return f"EXISTS {{ ({a})-[:NOTIFIES]->(:Party {{id: $p_party}}) }}"
-    return "false"
+    return row_filter(policy, "Alert", a)
 
 
 def query(policy: CompiledPolicy) -> str:

@@ -22,6 +22,7 @@ from hub.api.selection import children
 from hub.api.types import Alert, Credit, Evaluation, PlatformAction, Provenance, RiskClass
 from hub.identity import uscc as uscc_check
 from hub.policy.compiled import CompiledPolicy
+from hub.policy.visibility import row_filter
 
 SECTION_CAP = 100
 
@@ -134,8 +135,7 @@ def _sections(policy: CompiledPolicy, want: dict[str, Any]) -> dict[str, str]:
                                 f"[(s)-[:CHANGED]->(x:RegistrationChange) | properties(x)]"
                                 f"[..{cap}]"),
         "complaints": ("complaints", f"""[(x:Complaint)-[:AGAINST]->(s) WHERE
-            {"EXISTS { (x)-[:VIA]->(:Platform {id: $p_platform}) }"
-             if policy.party_type == "platform" else "true"} | properties(x)][..{cap}]"""),
+            {row_filter(policy, "Complaint", "x")} | properties(x)][..{cap}]"""),
         "cases": ("cases", f"[(x:Case)-[:CONCERNS]->(s) | properties(x)][..{cap}]"),
         "inspections": ("inspections", f"[(x:Inspection)-[:OF]->(s) | properties(x)][..{cap}]"),
         "evaluations": ("evaluations", f"""[(a:Association)-[:ISSUED]->(x:CreditEvaluation)
@@ -150,10 +150,7 @@ def _sections(policy: CompiledPolicy, want: dict[str, Any]) -> dict[str, str]:
 
 def evaluation_visible(policy: CompiledPolicy, e: str = "e") -> str:
     """Associations: their own and those shared with them; others: shared with them."""
-    shared = f"$p_party IN coalesce({e}.shared_with, [])"
-    if policy.party_type == "association":
-        return f"({e}.association_id = $p_association OR {shared})"
-    return shared
+    return row_filter(policy, "CreditEvaluation", e)
 
 
 def _prov(data: dict[str, Any] | None) -> Provenance | None:
