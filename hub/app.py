@@ -91,7 +91,7 @@ async def healthz(request: Request) -> JSONResponse:
 def create_app(settings: Settings | None = None) -> Starlette:
     """Build the app; the driver is opened and closed by the lifespan."""
     settings = settings or get_settings()
-    policies = PolicyBook.load(settings.policy_file)  # invalid rules fail start-up here
+    policies = PolicyBook.load(settings.access_policy)  # invalid rules fail start-up here
     metrics = Metrics()
 
     @contextlib.asynccontextmanager

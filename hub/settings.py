@@ -12,6 +12,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.resources import default_state_dir, packaged
+
+# The checkout's root (tests and benchmarks only: an installed hub reads hub.resources).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_PII_KEY = "development-only-pii-key"
 
@@ -49,8 +52,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     migrate_on_start: bool = True
-    # Local state: the provisioned Neo4j's data, logs and credentials (kept out of git).
-    state_dir: Path = PROJECT_ROOT / ".hub"
+    # Local state: the provisioned Neo4j's data, logs and credentials (kept out of git):
+    # ./.hub in a source checkout, else the user's data directory (hub.resources).
+    state_dir: Path = Field(default_factory=default_state_dir)
     # Local Neo4j provisioning (ignored when NEO4J_URI is set).
     neo4j_version: str = "5.26.30"
     neo4j_heap: str = "4g"
@@ -59,7 +63,7 @@ class Settings(BaseSettings):
     neo4j_start_timeout: float = 180.0
     # Seconds a readiness probe may wait on the database before answering 503.
     ready_timeout: float = 2.0
-    schema_dir: Path = PROJECT_ROOT / "schema" / "neo4j"
+    schema_dir: Path = packaged("migrations")  # the Cypher migrations, shipped in the package
 
     # GraphQL protective limits (per request) and per-party rate limits (per worker).
     max_query_depth: int = Field(default=10, ge=2, le=50)
@@ -69,7 +73,9 @@ class Settings(BaseSettings):
     max_cost: int = Field(default=50_000, ge=100)  # static cost estimate per request
     rate_limit_per_second: float = Field(default=500.0, ge=0)  # 0 disables
     rate_limit_burst: float = Field(default=1000.0, ge=1)
-    policy_file: Path = PROJECT_ROOT / "policies" / "access.yaml"
+    # The rules files (access, credit, triggers, reminders), shipped in the package.
+    policies_dir: Path = packaged("policies")
+    policy_file: Path | None = None  # default <policies_dir>/access.yaml
     # Persisted documents (hub.api.persisted): a JSON manifest "sha256:<hex>" → document.
     persisted_queries: Path | None = None
     # Key for the keyed hashes of identity numbers and phones (PIPL: never stored raw).
@@ -120,6 +126,11 @@ class Settings(BaseSettings):
         if self.env == "production" and self.pii_key.get_secret_value() == DEV_PII_KEY:
             raise ValueError("HUB_PII_KEY must be set in production (a long random string)")
         return self
+
+    @property
+    def access_policy(self) -> Path:
+        """The access policy file (``HUB_POLICY_FILE`` or ``<policies_dir>/access.yaml``)."""
+        return self.policy_file or self.policies_dir / "access.yaml"
 
     @property
     def production(self) -> bool:

@@ -57,7 +57,7 @@ def add(party: Annotated[str, typer.Option("--party", help="The party's id.")],
         found = get_party(driver, party, database=database)
         chosen = purpose or DEFAULT_PURPOSE.get(found.type, "")
         try:
-            PolicyBook.load(settings.policy_file).compile(
+            PolicyBook.load(settings.access_policy).compile(
                 PartyIdentity(found.id, found.type, tuple(found.jurisdictions),
                               found.platform_id, found.association_id), "alerts", chosen)
         except PolicyForbidden as exc:
@@ -137,7 +137,7 @@ async def _deliver(once: bool) -> object:
     conn = connection(settings)
     async with async_driver(conn) as driver, await AuditLog.from_settings(settings) as audit:
         worker = WebhookWorker(settings, driver, conn.database,
-                               PolicyBook.load(settings.policy_file), audit)
+                               PolicyBook.load(settings.access_policy), audit)
         try:
             if once:
                 return await worker.deliver_once()

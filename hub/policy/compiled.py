@@ -15,9 +15,9 @@ from typing import Any
 from hub.errors import HubError
 from hub.policy.loader import load_model
 from hub.policy.model import AccessPolicy, PartyPolicy
-from hub.settings import PROJECT_ROOT
+from hub.resources import packaged
 
-DEFAULT_POLICY_FILE = PROJECT_ROOT / "policies" / "access.yaml"
+DEFAULT_POLICY_FILE = packaged("policies") / "access.yaml"
 
 
 class Forbidden(HubError):

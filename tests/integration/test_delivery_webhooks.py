@@ -103,7 +103,7 @@ def run_rounds(conn: Connection, settings: Settings, tmp: Path, *,
         summaries: list[RoundSummary] = []
         async with async_driver(conn) as driver, await AuditLog.open(tmp / "audit") as audit:
             worker = WebhookWorker(settings, driver, conn.database,
-                                   PolicyBook.load(settings.policy_file), audit)
+                                   PolicyBook.load(settings.access_policy), audit)
             try:
                 deadline = time.monotonic() + seconds
                 while not until(summaries):
@@ -201,7 +201,7 @@ def test_concurrent_claims_never_share_a_notification(world_graph: neo4j.Driver,
         CREATE (:Notification {id: 'N' + toString(i), alert_id: 'AL-x', party_id: $p,
                                kind: 'alert', created_at: '2026-01-01T00:00:00+00:00'})
         """, u=IN_JJ, p=PARTY)
-    policy = PolicyBook.load(Settings().policy_file).compile(
+    policy = PolicyBook.load(Settings().access_policy).compile(
         PartyIdentity(PARTY, "platform", (), "plat-01", None), "alerts", "periodic_sweep")
 
     async def main() -> list[list[str]]:
