@@ -2,13 +2,19 @@
 
 Each applied file is recorded as a ``:Migration`` node with its checksum. Re-running
 applies nothing new; a file edited after it was applied is refused, because the
-database would silently differ from what the file says.
+database would silently differ from what the file says. Several processes starting at
+once (workers, replicas) take turns through a lease on one ``:MigrationLock`` node, so
+each file is applied once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import re
+import socket
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +24,58 @@ import neo4j
 from hub.errors import MigrationError
 
 FILE_PATTERN = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
-_STATEMENT_END = re.compile(r";\s*$", re.MULTILINE)
 _BOOTSTRAP = (
     "CREATE CONSTRAINT migration_version IF NOT EXISTS "
-    "FOR (m:Migration) REQUIRE m.version IS UNIQUE"
+    "FOR (m:Migration) REQUIRE m.version IS UNIQUE",
+    "CREATE CONSTRAINT migration_lock_id IF NOT EXISTS "
+    "FOR (l:MigrationLock) REQUIRE l.id IS UNIQUE",
 )
+LEASE_SECONDS = 300  # a holder that dies mid-way is taken over after this long
+WAIT_SECONDS = 600.0  # how long a starting process waits for another's migrations
+# Taking the node's write lock first (SET then REMOVE a dummy property) makes the read of
+# holder/until that follows see the latest commit: two processes cannot both win.
+_ACQUIRE = """
+MERGE (l:MigrationLock {id: 'schema'})
+SET l._lock = true REMOVE l._lock
+WITH l, (l.holder IS NULL OR l.until < datetime() OR l.holder = $holder) AS free
+SET l.holder = CASE WHEN free THEN $holder ELSE l.holder END,
+    l.until = CASE WHEN free THEN datetime() + duration({seconds: $lease}) ELSE l.until END
+RETURN free, l.holder AS holder, toString(l.until) AS until
+"""
+_RELEASE = ("MATCH (l:MigrationLock {id: 'schema', holder: $holder}) "
+            "SET l.holder = null, l.until = null")
+
+
+def split_statements(text: str) -> list[str]:
+    """Cypher statements separated by ``;``, outside strings, quoted names and comments
+    (``//`` line and ``/* */`` block comments are dropped)."""
+    statements: list[str] = []
+    current: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in "'\"`":
+            end = i + 1
+            while end < n and text[end] != ch:
+                end += 2 if text[end] == "\\" and ch != "`" else 1
+            current.append(text[i:end + 1])
+            i = end + 1
+        elif text.startswith("//", i):
+            newline = text.find("\n", i)
+            i = n if newline < 0 else newline
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            i = n if close < 0 else close + 2
+        elif ch == ";":
+            statements.append("".join(current))
+            current = []
+            i += 1
+        else:
+            current.append(ch)
+            i += 1
+    statements.append("".join(current))
+    return ["\n".join(line.rstrip() for line in s.strip().splitlines()).strip()
+            for s in statements if s.strip()]
 
 
 @dataclass(frozen=True)
@@ -34,11 +87,7 @@ class Migration:
 
     @property
     def statements(self) -> list[str]:
-        text = "\n".join(
-            line for line in self.path.read_text(encoding="utf-8").splitlines()
-            if not line.strip().startswith("//")
-        )
-        return [s.strip() for s in _STATEMENT_END.split(text) if s.strip()]
+        return split_statements(self.path.read_text(encoding="utf-8"))
 
 
 def discover(directory: Path) -> list[Migration]:
@@ -86,24 +135,65 @@ async def pending(driver: neo4j.AsyncDriver, database: str, directory: Path) -> 
     return todo
 
 
-async def migrate(driver: neo4j.AsyncDriver, database: str, directory: Path) -> list[Migration]:
-    """Apply the pending migrations in order; returns those applied."""
-    await driver.execute_query(_BOOTSTRAP, database_=database)
-    todo = await pending(driver, database, directory)
-    for migration in todo:
-        for statement in migration.statements:
+async def _bootstrap(driver: neo4j.AsyncDriver, database: str) -> None:
+    for statement in _BOOTSTRAP:
+        for attempt in range(5):  # concurrent schema changes can conflict transiently
             try:
                 await driver.execute_query(statement, database_=database)
-            except neo4j.exceptions.Neo4jError as exc:
-                raise MigrationError(
-                    f"Migration {migration.path.name} failed: {exc.message}",
-                    "Fix the statement; earlier statements used IF NOT EXISTS and are safe "
-                    "to re-run.",
-                ) from exc
-        await driver.execute_query(
-            "MERGE (m:Migration {version: $version}) "
-            "ON CREATE SET m.name = $name, m.checksum = $checksum, m.applied_at = $now",
-            version=migration.version, name=migration.name, checksum=migration.checksum,
-            now=datetime.now(UTC).isoformat(), database_=database,
-        )
-    return todo
+                break
+            except neo4j.exceptions.TransientError:
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.1 * (attempt + 1))
+
+
+async def _acquire(driver: neo4j.AsyncDriver, database: str, holder: str,
+                   wait: float) -> None:
+    deadline = time.monotonic() + wait
+    while True:
+        records, _, _ = await driver.execute_query(_ACQUIRE, holder=holder,
+                                                   lease=LEASE_SECONDS, database_=database)
+        if records[0]["free"]:
+            return
+        if time.monotonic() > deadline:
+            raise MigrationError(
+                f"another process ({records[0]['holder']}) is applying migrations "
+                f"(its lease runs until {records[0]['until']}).",
+                "Wait for it to finish, or, if it died, retry after the lease expires.")
+        await asyncio.sleep(0.2)
+
+
+async def migrate(driver: neo4j.AsyncDriver, database: str, directory: Path, *,
+                  wait: float = WAIT_SECONDS) -> list[Migration]:
+    """Apply the pending migrations in order, under the migration lease; returns those
+    this process applied (another process may have applied the rest meanwhile)."""
+    await _bootstrap(driver, database)
+    if not await pending(driver, database, directory):
+        return []
+    holder = f"{socket.gethostname()}:{os.getpid()}:{id(driver):x}"
+    await _acquire(driver, database, holder, wait)
+    try:
+        todo = await pending(driver, database, directory)  # re-read under the lease
+        for migration in todo:
+            await _apply(driver, database, migration)
+        return todo
+    finally:
+        await driver.execute_query(_RELEASE, holder=holder, database_=database)
+
+
+async def _apply(driver: neo4j.AsyncDriver, database: str, migration: Migration) -> None:
+    for statement in migration.statements:
+        try:
+            await driver.execute_query(statement, database_=database)
+        except neo4j.exceptions.Neo4jError as exc:
+            raise MigrationError(
+                f"Migration {migration.path.name} failed: {exc.message}",
+                "Fix the statement; earlier statements used IF NOT EXISTS and are safe "
+                "to re-run.",
+            ) from exc
+    await driver.execute_query(
+        "MERGE (m:Migration {version: $version}) "
+        "ON CREATE SET m.name = $name, m.checksum = $checksum, m.applied_at = $now",
+        version=migration.version, name=migration.name, checksum=migration.checksum,
+        now=datetime.now(UTC).isoformat(), database_=database,
+    )

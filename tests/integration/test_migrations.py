@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import neo4j
@@ -41,6 +44,7 @@ def scratch_schema(tmp_path: Path, graph: neo4j.Driver) -> Path:
     )
     yield directory
     graph.execute_query("DROP INDEX scratch_probe IF EXISTS")
+    graph.execute_query("DROP INDEX scratch_probe_two IF EXISTS")
     graph.execute_query("MATCH (m:Migration) WHERE m.version STARTS WITH '9' DELETE m")
 
 
@@ -85,3 +89,41 @@ def test_statements_split_and_comments_dropped(tmp_path: Path) -> None:
         "CREATE INDEX a IF NOT EXISTS FOR (n:A) ON (n.k)",
         "CREATE INDEX b IF NOT EXISTS\n  FOR (n:B) ON (n.k)",
     ]
+
+
+def test_concurrent_processes_apply_each_migration_once(scratch_schema: Path,
+                                                        graph: neo4j.Driver,
+                                                        neo4j_conn: Connection) -> None:
+    """Four `hub migrate` processes started together (workers, replicas): the scratch
+    migration is applied by exactly one of them, and every process ends up to date."""
+    (scratch_schema / "9002_scratch_two.cypher").write_text(
+        "CREATE INDEX scratch_probe_two IF NOT EXISTS FOR (x:ScratchProbe) ON (x.other);\n",
+        encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "HUB_"))}
+    env.update({"NEO4J_URI": neo4j_conn.uri, "NEO4J_USER": neo4j_conn.user,
+                "NEO4J_PASSWORD": neo4j_conn.password, "HUB_SCHEMA_DIR": str(scratch_schema)})
+    procs = [subprocess.Popen([sys.executable, "-m", "hub.cli", "migrate"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    try:
+        outputs = [p.communicate(timeout=180) for p in procs]
+    finally:
+        for p in procs:
+            p.kill()
+    assert [p.returncode for p in procs] == [0, 0, 0, 0], outputs
+    applied = [line for out, err in outputs for line in (out + err).splitlines()
+               if line.startswith("applied 900")]
+    assert sorted(applied) == ["applied 9001_scratch.cypher", "applied 9002_scratch_two.cypher"]
+    records, _, _ = graph.execute_query(
+        "MATCH (m:Migration) WHERE m.version STARTS WITH '900' RETURN count(m) AS n")
+    assert records[0]["n"] == 2
+    records, _, _ = graph.execute_query(
+        "MATCH (l:MigrationLock) RETURN count(l) AS n, collect(l.holder) AS holders")
+    assert records[0]["n"] == 1 and records[0]["holders"] == []  # released
+
+
+def test_statements_split_outside_strings_and_comments() -> None:
+    text = ("MATCH (n {x: 'a;b'}) SET n.`we;ird` = \"q\\\";\" /* c; */ RETURN 1;\n"
+            "RETURN 2 // trailing; comment\n;")
+    assert migrations.split_statements(text) == [
+        "MATCH (n {x: 'a;b'}) SET n.`we;ird` = \"q\\\";\"  RETURN 1", "RETURN 2"]
