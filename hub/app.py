@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 
 import neo4j
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from hub import __version__
+from hub.access_log import AccessLog
 from hub.api.context import Services
 from hub.api.limits import DataBudget, RateLimiter
 from hub.api.metrics import Metrics
@@ -150,4 +152,4 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", HubWebSocketGraphQL(view.schema, settings)),
     ]
     routes += auth_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(AccessLog)])
