@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_SUBJECTS ?= 300
 
-.PHONY: help venv lock run test unit lint fmt neo4j-start neo4j-stop bench bench-quick clean
+.PHONY: help venv lock system-deps run test unit lint fmt neo4j-start neo4j-stop bench bench-quick clean
 
 help:
 	@echo "make run    start Neo4j, migrate, load demo data, serve on http://127.0.0.1:8000"
@@ -39,7 +39,15 @@ lint: venv
 	$(BIN)/ruff check hub connectors tests bench
 	$(BIN)/mypy
 
-test: lint
+# Debian packages the tests need (Redis; Neo4j comes from Maven Central on first start).
+system-deps:
+	@command -v redis-server >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing redis-server (Debian package)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else echo "redis-server is needed by the tests: apt-get install redis-server" >&2; exit 1; fi; }
+
+test: lint system-deps
 	$(BIN)/python -m pytest
 
 unit: venv

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from hub import __version__
 from hub.access_log import AccessLog
 from hub.api.context import Services
-from hub.api.limits import DataBudget, RateLimiter
+from hub.api.limits import build_limits
 from hub.api.metrics import Metrics
 from hub.api.persisted import Manifest
 from hub.api.schema import build_schema
@@ -110,10 +110,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.metrics = metrics
         app.state.persisted = manifest
         audit = await AuditLog.from_settings(settings)
-        app.state.services = Services(
-            policies=policies, audit=audit,
-            rate=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
-            budget=DataBudget())
+        limits = build_limits(settings.redis_url, settings.rate_limit_per_second,
+                              settings.rate_limit_burst)
+        app.state.services = Services(policies=policies, audit=audit, rate=limits.rate,
+                                      budget=limits.budget)
+        if limits.redis is None:
+            log.info("rate limits and data budgets are this process's own (no "
+                     "HUB_REDIS_URL): run one process only")
         if settings.migrate_on_start:
             # An edited migration fails start-up here; an unreachable database does not:
             # the hub comes up unready and keeps retrying.
@@ -133,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             for task in state.tasks:
                 task.cancel()
             await audit.close()
+            await limits.close()
             await driver.close()
             engine_driver.close()
 

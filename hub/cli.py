@@ -13,6 +13,7 @@ from hub.console import friendly, say
 from hub.credit.cli import register as register_credit_commands
 from hub.delivery.cli import webhook_app
 from hub.demo.cli import demo_app
+from hub.errors import HubError
 from hub.settings import get_settings
 
 P = ParamSpec("P")
@@ -22,6 +23,9 @@ app = typer.Typer(help="The credit data-sharing hub.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 neo4j_app = typer.Typer(help="The project's own local Neo4j server.", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
+redis_app = typer.Typer(help="A local Redis (Debian's redis-server) for shared rate limits.",
+                        no_args_is_help=True)
+app.add_typer(redis_app, name="redis")
 app.add_typer(demo_app, name="demo")
 register_auth_commands(app)
 register_credit_commands(app)
@@ -70,6 +74,39 @@ def neo4j_status() -> None:
                f"log={state.log}")
 
 
+@redis_app.command("start")
+@friendly
+def redis_start() -> None:
+    """Start the local Redis (reuse it if running); prints the HUB_REDIS_URL to use."""
+    from hub.redis_local import LocalRedis
+
+    state = LocalRedis(get_settings()).start()
+    say(f"Redis on 127.0.0.1:{state.port} (pid {state.pid}); log: {state.log}")
+    typer.echo(state.url)
+
+
+@redis_app.command("stop")
+@friendly
+def redis_stop() -> None:
+    """Stop the local Redis."""
+    from hub.redis_local import LocalRedis
+
+    say("Redis stopped." if LocalRedis(get_settings()).stop() else "Redis was not running.")
+
+
+@redis_app.command("status")
+@friendly
+def redis_status() -> None:
+    """Show whether the local Redis is running (exit code 3 if not)."""
+    from hub.redis_local import LocalRedis
+
+    state = LocalRedis(get_settings()).status()
+    if state is None:
+        say("Redis is not running.")
+        raise typer.Exit(3)
+    typer.echo(f"running pid={state.pid} port={state.port} log={state.log}")
+
+
 @app.command()
 @friendly
 def migrate() -> None:
@@ -106,6 +143,11 @@ def serve(
 
     settings = get_settings()
     connection(settings)  # fail here, with the hint, rather than inside a worker
+    if workers > 1 and not settings.redis_url:
+        raise HubError(f"{workers} workers would each keep their own rate limits and data "
+                       f"budgets (a party would get {workers} times its rate).",
+                       "Set HUB_REDIS_URL to a Redis they share (`hub redis start` runs "
+                       "one locally), or serve with one worker.")
     Manifest.load(settings.persisted_queries)
     logs.configure(settings.log_level)
     uvicorn.run("hub.app:create_app", factory=True, host=host or settings.host,

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     max_cost: int = Field(default=50_000, ge=100)  # static cost estimate per request
     rate_limit_per_second: float = Field(default=500.0, ge=0)  # 0 disables
     rate_limit_burst: float = Field(default=1000.0, ge=1)
+    # Redis shared by every worker and replica for rate limits and data budgets; unset:
+    # this process's own (one process only).
+    redis_url: str | None = None
     # The rules files (access, credit, triggers, reminders), shipped in the package.
     policies_dir: Path = packaged("policies")
     policy_file: Path | None = None  # default <policies_dir>/access.yaml

@@ -158,3 +158,24 @@ def hub_url(hub_settings: Settings, graph: neo4j.Driver) -> Iterator[str]:
         yield url
 
 
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Redis (Debian's redis-server) for the session, or the one ``HUB_TEST_REDIS_URL``
+    names. If it cannot start the session fails with the reason: never skipped."""
+    given = os.environ.get("HUB_TEST_REDIS_URL")
+    if given:
+        yield given
+        return
+    from hub.redis_local import LocalRedis
+
+    server = LocalRedis(make_settings(), home=tmp_path_factory.mktemp("redis"))
+    try:
+        state = server.start()
+    except Exception as exc:
+        pytest.fail(f"Could not start the test Redis: {exc}", pytrace=False)
+    try:
+        yield state.url
+    finally:
+        server.stop()

@@ -65,7 +65,7 @@ class Context:
             await self.record(operation, purpose, (), "denied", reason)
             suggestion = exc.suggestion if isinstance(exc, PolicyForbidden) else None
             raise Forbidden(reason, suggestion) from None
-        wait = self.services.rate.take(principal.party_id)
+        wait = await self.services.rate.take(principal.party_id)
         if wait:
             await self.record(operation, purpose, (), "denied", "rate limited")
             seconds = retry_after(wait)
@@ -73,7 +73,7 @@ class Context:
             raise RateLimited("Too many requests for this party.",
                               f"Retry after {seconds} s.", retryAfter=seconds)
         limit = policy.policy.budget.records_per_day
-        if self.services.budget.remaining(principal.party_id, limit) <= 0:
+        if await self.services.budget.remaining(principal.party_id, limit) <= 0:
             await self.record(operation, purpose, (), "denied", "daily data budget spent")
             raise BudgetExceeded("The party's daily data budget is spent.",
                                  "It resets at 00:00 UTC; ask the operator to raise it.")
@@ -92,8 +92,8 @@ class Context:
     async def delivered(self, operation: str, purpose: str, ids: list[str]) -> None:
         """Account for records returned: audit, budget, rate (per record)."""
         party = self.caller.party_id
-        self.services.budget.spend(party, len(ids))
-        self.services.rate.charge(party, len(ids) / 100)
+        await self.services.budget.spend(party, len(ids))
+        await self.services.rate.charge(party, len(ids) / 100)
         await self.record(operation, purpose, ids)
 
     async def run_sync(self, fn: Any, *args: Any) -> Any:

@@ -132,7 +132,7 @@ class Query:
                   client_id=ctx.caller.client_id, scopes=sorted(ctx.caller.scopes),
                   purposes=[Purpose(p) for p in policy.purposes],
                   operations=sorted(policy.operations),
-                  remaining_budget=ctx.services.budget.remaining(
+                  remaining_budget=await ctx.services.budget.remaining(
                       ctx.caller.party_id, policy.budget.records_per_day))
 
 

@@ -108,7 +108,7 @@ async def stream(ctx: Context, policy: CompiledPolicy
                                       limit=BATCH)
             while held:
                 n = held[0]
-                if ctx.services.budget.remaining(party, limit) <= 0:
+                if await ctx.services.budget.remaining(party, limit) <= 0:
                     raise BudgetExceeded("The party's daily data budget is spent.",
                                          "It resets at 00:00 UTC; reconnect then.")
                 await ctx.delivered(OPERATION, policy.purpose, [n.alert_id])
