@@ -12,13 +12,14 @@ import neo4j
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from hub import __version__
 from hub.access_log import AccessLog
 from hub.api.context import Services
 from hub.api.limits import build_limits
+from hub.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
 from hub.api.metrics import Metrics
 from hub.api.persisted import Manifest
 from hub.api.schema import build_schema
@@ -143,9 +144,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     view = HubGraphQL(build_schema(settings), settings)
     manifest = Manifest.load(settings.persisted_queries)  # a bad manifest stops start-up
 
-    async def prometheus(request: Request) -> PlainTextResponse:
-        return PlainTextResponse(metrics.render(),
-                                 media_type="text/plain; version=0.0.4; charset=utf-8")
+    async def prometheus(request: Request) -> Response:
+        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),

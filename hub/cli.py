@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
@@ -150,9 +151,22 @@ def serve(
                        "one locally), or serve with one worker.")
     Manifest.load(settings.persisted_queries)
     logs.configure(settings.log_level)
+    if workers > 1:
+        _metrics_dir(settings.state_dir / "metrics")
     uvicorn.run("hub.app:create_app", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, log_config=None,
                 access_log=False, proxy_headers=False)
+
+
+def _metrics_dir(directory: Path) -> None:
+    """prometheus_client's multiprocess mode: every worker writes its samples here (set
+    before the workers start; emptied so a previous run's dead workers are not counted)."""
+    import os
+    import shutil
+
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 @app.command("schema")

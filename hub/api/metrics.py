@@ -1,50 +1,48 @@
-"""A small Prometheus text-format registry: requests, latency histogram, errors, DB time."""
+"""Prometheus metrics (prometheus_client): requests, latency histograms, error codes.
+
+One process keeps its own registry. ``hub serve --workers N`` sets
+``PROMETHEUS_MULTIPROC_DIR`` before the workers start, so each writes its samples to files
+there and ``/metrics`` on any worker answers for all of them (prometheus_client's
+multiprocess mode). Labels are bounded: operations are validated root-field names, codes
+come from the error model, statuses from HTTP.
+"""
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
 class Metrics:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests: dict[tuple[str, int], int] = defaultdict(int)
-        self.errors: dict[str, int] = defaultdict(int)
-        self.hist: dict[str, list[int]] = defaultdict(lambda: [0] * (len(BUCKETS) + 1))
-        self.sums: dict[str, float] = defaultdict(float)
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.requests = Counter("hub_requests", "GraphQL requests by operation and HTTP status.",
+                                ["operation", "status"], registry=self.registry)
+        self.errors = Counter("hub_errors", "GraphQL errors by extensions.code.", ["code"],
+                              registry=self.registry)
+        self.latency = Histogram("hub_request_seconds", "Request latency by operation.",
+                                 ["operation"], buckets=BUCKETS, registry=self.registry)
 
     def observe(self, operation: str, status: int, seconds: float, codes: list[str]) -> None:
-        with self._lock:
-            self.requests[(operation, status)] += 1
-            for code in codes:
-                self.errors[code] += 1
-            counts = self.hist[operation]
-            for i, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    counts[i] += 1
-            counts[-1] += 1
-            self.sums[operation] += seconds
+        self.requests.labels(operation, str(status)).inc()
+        for code in codes:
+            self.errors.labels(code).inc()
+        self.latency.labels(operation).observe(seconds)
 
-    def render(self) -> str:
-        out = ["# HELP hub_requests_total GraphQL requests by operation and HTTP status.",
-               "# TYPE hub_requests_total counter"]
-        with self._lock:
-            for (op, status), n in sorted(self.requests.items()):
-                out.append(f'hub_requests_total{{operation="{op}",status="{status}"}} {n}')
-            out += ["# HELP hub_errors_total GraphQL errors by extensions.code.",
-                    "# TYPE hub_errors_total counter"]
-            for code, n in sorted(self.errors.items()):
-                out.append(f'hub_errors_total{{code="{code}"}} {n}')
-            out += ["# HELP hub_request_seconds Request latency by operation.",
-                    "# TYPE hub_request_seconds histogram"]
-            for op, counts in sorted(self.hist.items()):
-                for bound, n in zip(BUCKETS, counts, strict=False):
-                    out.append(f'hub_request_seconds_bucket{{operation="{op}",le="{bound}"}} {n}')
-                out.append(f'hub_request_seconds_bucket{{operation="{op}",le="+Inf"}} '
-                           f'{counts[-1]}')
-                out.append(f'hub_request_seconds_sum{{operation="{op}"}} {self.sums[op]:.6f}')
-                out.append(f'hub_request_seconds_count{{operation="{op}"}} {counts[-1]}')
-        return "\n".join(out) + "\n"
+    def render(self) -> bytes:
+        """The exposition text: this process's, or every worker's in multiprocess mode."""
+        directory = multiprocess_dir()
+        if directory is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)

@@ -146,3 +146,52 @@ def test_two_replicas_share_the_rate_and_survive_a_kill(
                                   env=env, capture_output=True, text=True, timeout=120)
         assert verified.returncode == 0, verified.stdout + verified.stderr
         assert "chain intact" in verified.stdout
+
+
+def test_two_workers_report_one_set_of_metrics(graph: neo4j.Driver, neo4j_conn: Connection,
+                                               redis_url: str, tmp_path: Path) -> None:
+    """`hub serve --workers 2`: whichever worker answers /metrics counts every worker's
+    requests (prometheus_client multiprocess mode)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("NEO4J_", "HUB_", "PROMETHEUS_"))}
+    env.update({"NEO4J_URI": neo4j_conn.uri, "NEO4J_USER": neo4j_conn.user,
+                "NEO4J_PASSWORD": neo4j_conn.password, "HUB_REDIS_URL": redis_url,
+                "HUB_STATE_DIR": str(tmp_path / "state"), "HUB_KEY_DIR": str(tmp_path / "keys"),
+                "HUB_PII_KEY": "test-pii-key-not-for-production"})
+    port = free_port()
+    log = tmp_path / "hub.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(hub_cmd("serve", "--port", str(port), "--workers", "2"),
+                                stdout=out, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc, log)
+        metrics_dir = tmp_path / "state" / "metrics"
+        sent = 0
+
+        def workers_seen() -> int:
+            # counter_<pid>.db: one file per worker that has counted something
+            return len({f.stem for f in metrics_dir.glob("counter_*.db")})
+
+        # New connections until both workers have answered some (bounded): the kernel
+        # hands each accepted connection to whichever worker is waiting.
+        while sent < 40 or (workers_seen() < 2 and sent < 1000):
+            with httpx.Client(timeout=10) as http:
+                assert http.post(f"{base}/graphql", json={"query": "{ version }"}
+                                 ).status_code == 200
+            sent += 1
+        assert workers_seen() >= 2, "one worker answered every request"
+        line = 'hub_requests_total{operation="version",status="200"}'
+        for _ in range(6):
+            with httpx.Client(timeout=10) as http:
+                text = http.get(f"{base}/metrics").text
+            counts = [float(row.split()[-1]) for row in text.splitlines()
+                      if row.startswith(line)]
+            assert counts == [float(sent)], text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=30)
