@@ -3,9 +3,13 @@
 A party that cannot hold a socket registers one HTTPS endpoint; the worker
 (:mod:`hub.delivery.worker`) POSTs each of the party's notifications to it as JSON.
 
-Signing (Stripe-style): ``X-Hub-Signature: t=<unix seconds>,v1=<hex>`` where ``v1`` is
-HMAC-SHA256 keyed with the webhook's secret over ``"<t>." + body``. The timestamp in the
-signed text lets a receiver refuse replays of an old delivery.
+Signing follows the Standard Webhooks specification (its reference library,
+``standardwebhooks``): ``webhook-id`` (the notification's id, the same on every retry, so
+receivers de-duplicate), ``webhook-timestamp`` (unix seconds) and ``webhook-signature``
+(``v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">``); receivers verify with any
+Standard Webhooks library and refuse timestamps more than five minutes off. The earlier
+``X-Hub-Signature: t=<unix seconds>,v1=<hex>`` header (HMAC over ``"<t>." + body``) is
+still sent for one release, so receivers can move over; it will then be dropped.
 
 **Why the secret is stored in clear** (unlike client secrets, which are only hashed): the
 hub must *produce* the HMAC, so it needs the key itself, and a hash would not do. The
@@ -18,6 +22,7 @@ would narrow the exposure to database + key holders.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -29,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import neo4j
+from standardwebhooks.webhooks import Webhook as StandardWebhook
 
 from hub.errors import HubError
 
@@ -83,11 +89,21 @@ def validate_url(url: str, *, production: bool) -> str:
 
 
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    """A Standard Webhooks secret: ``whsec_`` + base64 of 32 random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def standard_headers(secret: str, msg_id: str, body: bytes,
+                     timestamp: int | None = None) -> dict[str, str]:
+    """The Standard Webhooks headers for ``body`` delivered as message ``msg_id``."""
+    sent = datetime.fromtimestamp(int(time.time()) if timestamp is None else timestamp, UTC)
+    signature = StandardWebhook(secret).sign(msg_id, sent, body.decode())
+    return {"webhook-id": msg_id, "webhook-timestamp": str(int(sent.timestamp())),
+            "webhook-signature": signature}
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
-    """The ``X-Hub-Signature`` header value for ``body`` sent at ``timestamp``."""
+    """The legacy ``X-Hub-Signature`` header value for ``body`` sent at ``timestamp``."""
     t = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
     return f"t={t},v1={mac}"

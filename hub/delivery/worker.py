@@ -36,7 +36,7 @@ import orjson
 
 from hub.audit import AuditEntry, AuditLog
 from hub.delivery import outbox
-from hub.delivery.webhooks import SIGNATURE_HEADER, sign, validate_url
+from hub.delivery.webhooks import SIGNATURE_HEADER, sign, standard_headers, validate_url
 from hub.errors import HubError
 from hub.policy.compiled import CompiledPolicy, PartyIdentity, PolicyBook
 from hub.settings import Settings
@@ -159,8 +159,9 @@ class WebhookWorker:
             record_ids=(n.alert_id,), outcome="allowed",
             reason=None if not n.attempts else f"retry {n.attempts}"))
         headers = {"content-type": "application/json", "user-agent": "credit-hub-webhooks",
-                   SIGNATURE_HEADER: sign(w["secret"], body), "X-Hub-Delivery": n.id,
-                   "X-Hub-Event": "alert.notification"}
+                   **standard_headers(w["secret"], n.id, body),
+                   SIGNATURE_HEADER: sign(w["secret"], body),  # legacy, one more release
+                   "X-Hub-Delivery": n.id, "X-Hub-Event": "alert.notification"}
         error: str | None = None
         try:
             response = await self.client.post(w["url"], content=body, headers=headers)

@@ -17,12 +17,15 @@ from typing import Any
 import neo4j
 import orjson
 import pytest
+from standardwebhooks.webhooks import Webhook as StandardWebhook
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from hub.audit import AuditLog
 from hub.delivery import outbox
 from hub.delivery.webhooks import (
     WebhookError,
     add_webhook,
+    new_secret,
     retry_failed,
     sign,
     status,
@@ -69,6 +72,18 @@ def test_signed_delivery_by_the_app_worker(graph: neo4j.Driver, hub_settings: Se
         assert verify(secret, first.body, first.headers["x-hub-signature"])
         assert not verify("whsec_wrong", first.body, first.headers["x-hub-signature"])
         assert not verify(secret, first.body + b" ", first.headers["x-hub-signature"])
+        # Standard Webhooks: the reference library verifies the delivery as sent ...
+        standard = StandardWebhook(secret)
+        assert standard.verify(first.body, dict(first.headers))["id"] == first.headers[
+            "webhook-id"]
+        # ... and refuses a changed body, another secret or a missing header.
+        for body, hook_secret, headers in (
+                (first.body + b" ", secret, dict(first.headers)),
+                (first.body, new_secret(), dict(first.headers)),
+                (first.body, secret, {k: v for k, v in first.headers.items()
+                                      if k != "webhook-id"})):
+            with pytest.raises(WebhookVerificationError):
+                StandardWebhook(hook_secret).verify(body, headers)
         payload = orjson.loads(first.body)
         assert payload["type"] == "alert.notification" and payload["party_id"] == PARTY
         assert payload["alert"]["uscc"] == IN_JJ and payload["alert"]["rule"] == "tobacco_online"
@@ -149,6 +164,8 @@ def test_failing_receiver_is_retried_with_backoff(world_graph: neo4j.Driver,
         assert time.monotonic() - started >= 2.5
         statuses = [r.status for r in rx.received]
         assert statuses[:3] == [500, 500, 200]
+        # Retries are the same message: one webhook-id, so receivers de-duplicate.
+        assert len({r.headers["webhook-id"] for r in rx.received[:3]}) == 1
         delivered_ids = [orjson.loads(r.body)["id"] for r in rx.ok()]
         assert sorted(delivered_ids) == sorted(set(delivered_ids)), "nothing twice"
         assert len(delivered_ids) == pending
