@@ -32,6 +32,7 @@ from hub.delivery.worker import run_webhook_worker
 from hub.graph import migrations
 from hub.graph.driver import async_driver, connection, sync_driver
 from hub.policy.compiled import PolicyBook
+from hub.scheduler import run_scheduler
 from hub.settings import Settings, get_settings
 
 log = logging.getLogger("hub.app")
@@ -126,6 +127,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 state.migrated = True
             if not state.migrated:
                 state.tasks.append(asyncio.create_task(_migrate_until_done(state)))
+        if settings.scheduler_enabled:
+            state.tasks.append(asyncio.create_task(run_scheduler(
+                settings, driver, conn.database, engine_driver)))
         if settings.webhooks_enabled:
             state.tasks.append(asyncio.create_task(run_webhook_worker(
                 settings, driver, conn.database, policies, audit)))

@@ -169,6 +169,23 @@ def _metrics_dir(directory: Path) -> None:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
+@app.command()
+@friendly
+def worker() -> None:
+    """Run the scheduled supervision work (escalation) apart from `hub serve`: set
+    HUB_SCHEDULER_ENABLED=false on the API processes. Safe to run several: each job runs
+    once per period across all of them (a lease in Neo4j)."""
+    from hub import logs, scheduler
+
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    say("scheduler running (Ctrl-C stops it)")
+    try:
+        asyncio.run(scheduler.work(settings))
+    except KeyboardInterrupt:
+        say("scheduler stopped")
+
+
 @app.command("schema")
 def export_schema(
     out: Annotated[str | None, typer.Option(help="Write to this file instead of stdout.")] = None,

@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     # A claimed notification is someone else's to deliver for this long (then re-claimable).
     notify_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     webhooks_enabled: bool = False  # run the webhook delivery worker inside the app
+    # --- Scheduled supervision work (hub.scheduler), once across all processes ---
+    scheduler_enabled: bool = True  # false: run it apart with `hub worker`
+    scheduler_poll_seconds: float = Field(default=5.0, gt=0, le=300)
+    escalation_every: float = Field(default=300.0, ge=1)  # seconds between escalation runs
     webhook_poll_seconds: float = Field(default=1.0, gt=0, le=300)
     webhook_timeout: float = Field(default=10.0, gt=0, le=120)  # per POST, seconds
     webhook_max_attempts: int = Field(default=8, ge=1, le=50)  # then the notification fails

@@ -39,6 +39,9 @@ def make_settings(**overrides: object) -> Settings:
         "neo4j_pagecache": os.environ.get("HUB_NEO4J_PAGECACHE", "512m"),
         "state_dir": PROJECT_ROOT / ".hub",
         "pii_key": "test-pii-key-not-for-production",
+        # Background escalation would move the tests' alerts under them; the scheduler's
+        # own tests switch it on.
+        "scheduler_enabled": False,
     }
     base.update(overrides)
     return Settings(**base)  # type: ignore[arg-type]

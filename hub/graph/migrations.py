@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import re
-import socket
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +20,7 @@ from pathlib import Path
 import neo4j
 
 from hub.errors import MigrationError
+from hub.graph.lease import Lease, holder_id
 
 FILE_PATTERN = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cypher$")
 _BOOTSTRAP = (
@@ -32,19 +31,6 @@ _BOOTSTRAP = (
 )
 LEASE_SECONDS = 300  # a holder that dies mid-way is taken over after this long
 WAIT_SECONDS = 600.0  # how long a starting process waits for another's migrations
-# Taking the node's write lock first (SET then REMOVE a dummy property) makes the read of
-# holder/until that follows see the latest commit: two processes cannot both win.
-_ACQUIRE = """
-MERGE (l:MigrationLock {id: 'schema'})
-SET l._lock = true REMOVE l._lock
-WITH l, (l.holder IS NULL OR l.until < datetime() OR l.holder = $holder) AS free
-SET l.holder = CASE WHEN free THEN $holder ELSE l.holder END,
-    l.until = CASE WHEN free THEN datetime() + duration({seconds: $lease}) ELSE l.until END
-RETURN free, l.holder AS holder, toString(l.until) AS until
-"""
-_RELEASE = ("MATCH (l:MigrationLock {id: 'schema', holder: $holder}) "
-            "SET l.holder = null, l.until = null")
-
 
 def split_statements(text: str) -> list[str]:
     """Cypher statements separated by ``;``, outside strings, quoted names and comments
@@ -147,18 +133,17 @@ async def _bootstrap(driver: neo4j.AsyncDriver, database: str) -> None:
                 await asyncio.sleep(0.1 * (attempt + 1))
 
 
-async def _acquire(driver: neo4j.AsyncDriver, database: str, holder: str,
+async def _acquire(driver: neo4j.AsyncDriver, database: str, lease: Lease,
                    wait: float) -> None:
     deadline = time.monotonic() + wait
     while True:
-        records, _, _ = await driver.execute_query(_ACQUIRE, holder=holder,
-                                                   lease=LEASE_SECONDS, database_=database)
-        if records[0]["free"]:
+        taken = await lease.take(driver, database)
+        if taken.ok:
             return
         if time.monotonic() > deadline:
             raise MigrationError(
-                f"another process ({records[0]['holder']}) is applying migrations "
-                f"(its lease runs until {records[0]['until']}).",
+                f"another process ({taken.holder}) is applying migrations "
+                f"(its lease runs until {taken.until}).",
                 "Wait for it to finish, or, if it died, retry after the lease expires.")
         await asyncio.sleep(0.2)
 
@@ -170,15 +155,15 @@ async def migrate(driver: neo4j.AsyncDriver, database: str, directory: Path, *,
     await _bootstrap(driver, database)
     if not await pending(driver, database, directory):
         return []
-    holder = f"{socket.gethostname()}:{os.getpid()}:{id(driver):x}"
-    await _acquire(driver, database, holder, wait)
+    lease = Lease("MigrationLock", "schema", holder_id(f"{id(driver):x}"), LEASE_SECONDS)
+    await _acquire(driver, database, lease, wait)
     try:
         todo = await pending(driver, database, directory)  # re-read under the lease
         for migration in todo:
             await _apply(driver, database, migration)
         return todo
     finally:
-        await driver.execute_query(_RELEASE, holder=holder, database_=database)
+        await lease.release(driver, database)
 
 
 async def _apply(driver: neo4j.AsyncDriver, database: str, migration: Migration) -> None:

@@ -1,5 +1,6 @@
 """Two hub processes on one Neo4j and one Redis, as two replicas behind a load balancer:
-a party's rate is enforced once across both; killing one (SIGKILL, mid-load) leaves the
+a party's rate is enforced once across both; scheduled escalation runs once between
+them; killing one (SIGKILL, mid-load) leaves the
 other serving; every answer either process gave has its audit record, and both access-log
 chains verify."""
 
@@ -141,6 +142,17 @@ def test_two_replicas_share_the_rate_and_survive_a_kill(
     a_allowed = [r for r in audit_records(env, audit_dirs["a"])
                  if r["operation"] == "complianceStatus" and r["outcome"] == "allowed"]
     assert len(a_allowed) >= served_by_a
+    # Both replicas run the scheduler; escalation ran once between them, not once each.
+    deadline = time.monotonic() + 60
+    runs = None
+    while time.monotonic() < deadline:
+        records, _, _ = graph.execute_query(
+            "MATCH (l:JobLease {id: 'escalation'}) RETURN l.runs AS runs")
+        runs = records[0]["runs"] if records else None
+        if runs:
+            break
+        time.sleep(0.1)
+    assert runs == 1
     for name in ("a", "b"):
         verified = subprocess.run(hub_cmd("audit", "verify", "--dir", audit_dirs[name]),
                                   env=env, capture_output=True, text=True, timeout=120)
