@@ -13,7 +13,7 @@ from hub.errors import BadUserInput, Conflict, HubError, NotFound
 
 __all__ = ["REALM", "BearerTokenError", "Conflict", "InsufficientScope", "InvalidClient",
            "InvalidGrant", "InvalidInput", "InvalidRequest", "InvalidScope", "InvalidToken",
-           "MissingToken", "NotFound", "OAuth2Error", "UnauthorizedClient",
+           "MissingToken", "NotFound", "OAuth2Error", "SlowDown", "UnauthorizedClient",
            "UnsupportedGrantType", "UnsupportedTokenType", "www_authenticate"]
 
 REALM = "credit-hub"
@@ -86,6 +86,14 @@ class InvalidScope(OAuth2Error):
 class UnsupportedTokenType(OAuth2Error):
     code = "UNSUPPORTED_TOKEN_TYPE"
     error = "unsupported_token_type"
+
+
+class SlowDown(OAuth2Error):
+    """Too many token requests (``slow_down`` of the OAuth extensions error registry)."""
+
+    code = "SLOW_DOWN"
+    error = "slow_down"
+    http_status = 429
 
 
 # -- protected resources (RFC 6750 §3.1) ---------------------------------------------------
