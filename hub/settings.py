@@ -124,6 +124,9 @@ class Settings(BaseSettings):
     webhook_backoff_base: float = Field(default=5.0, gt=0)  # delay = base * 2**(attempt-1)
     webhook_backoff_max: float = Field(default=3600.0, gt=0)  # cap on one delay, seconds
     webhook_concurrency: int = Field(default=8, ge=1, le=256)  # parties delivered at once
+    # Hosts a webhook may target although they resolve to loopback/private/link-local...
+    # addresses, and may use plain http in production (JSON list of names, e.g. a sidecar).
+    webhook_allow_hosts: list[str] = Field(default_factory=list)
 
     @field_validator("trusted_proxies")
     @classmethod
