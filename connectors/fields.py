@@ -9,10 +9,15 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from hub.errors import HubError
 from hub.identity import normalize, resident_id, uscc
 
 
-class FieldError(Exception):
+class FieldError(HubError):
+    """One field of a feed record does not fit (the record is rejected, not the feed)."""
+
+    code = "INVALID_FIELD"
+
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}: {reason}")
         self.field = field

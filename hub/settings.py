@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hub.resources import default_state_dir, packaged
@@ -111,6 +111,16 @@ class Settings(BaseSettings):
     auth_cache_ttl: float = Field(default=5.0, ge=0, le=5.0)  # party/agreement status cache
     assertion_max_lifetime: int = Field(default=300, ge=10, le=3600)  # private_key_jwt exp
     agreement_timezone: str = "Asia/Shanghai"  # agreements' dates are days in this zone
+    # /oauth/token and /oauth/revoke throttle (hub.auth.throttle): attempts per minute and
+    # burst per claimed client id and per source address, per worker; a rate of 0 turns
+    # that limit off.
+    token_rate_per_minute: float = Field(default=30.0, ge=0)
+    token_burst: int = Field(default=10, ge=1)
+    token_address_rate_per_minute: float = Field(default=300.0, ge=0)
+    token_address_burst: int = Field(default=100, ge=1)
+    token_throttle_size: int = Field(default=10_000, ge=1)  # buckets kept per kind (LRU)
+    # Proxies whose X-Forwarded-For is believed (JSON list of IPs or CIDRs); else the peer.
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     # --- Alert delivery (hub.api.subscriptions, hub.delivery) ---
     notify_poll_seconds: float = Field(default=1.0, gt=0, le=60)  # outbox poll, subscriptions
@@ -127,6 +137,17 @@ class Settings(BaseSettings):
     webhook_backoff_base: float = Field(default=5.0, gt=0)  # delay = base * 2**(attempt-1)
     webhook_backoff_max: float = Field(default=3600.0, gt=0)  # cap on one delay, seconds
     webhook_concurrency: int = Field(default=8, ge=1, le=256)  # parties delivered at once
+    # Hosts a webhook may target although they resolve to loopback/private/link-local...
+    # addresses, and may use plain http in production (JSON list of names, e.g. a sidecar).
+    webhook_allow_hosts: list[str] = Field(default_factory=list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        from hub.auth.throttle import parse_networks
+
+        parse_networks(values)  # a ValueError names the bad entry
+        return values
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:

@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from hub.errors import HubError
+from hub.errors import BadRequest, HubError
 
 PREFIX = "sha256:"
 
@@ -31,12 +31,21 @@ class ManifestError(HubError):
     """The persisted-documents manifest cannot be used (named file, reason, fix)."""
 
 
-class PersistedError(Exception):
-    """A request the persisted-documents rules refuse: HTTP status, code, message."""
+class PersistedError(BadRequest):
+    """A request the persisted-documents rules refuse (``BAD_REQUEST`` unless narrower)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+    @property
+    def status(self) -> int:
+        return self.http_status
+
+
+class PersistedQueryNotFound(PersistedError):
+    code = "PERSISTED_QUERY_NOT_FOUND"
+
+
+class PersistedQueryRequired(PersistedError):
+    code = "PERSISTED_QUERY_REQUIRED"
+    http_status = 403
 
 
 def document_id(document: str) -> str:
@@ -97,7 +106,7 @@ class Manifest:
         if isinstance(body, list):  # a batch: every item must pass on its own
             for item in body:
                 if self.resolve(item, persisted_only=persisted_only) is not None:
-                    raise PersistedError(400, "BAD_REQUEST", "Persisted documents cannot be "
+                    raise PersistedError("Persisted documents cannot be "
                                          "referenced by id inside a batch; send the text.")
             return None
         if not isinstance(body, dict):
@@ -106,17 +115,14 @@ class Manifest:
         if wanted is not None:
             text = self.documents.get(wanted if wanted.startswith(PREFIX) else PREFIX + wanted)
             if text is None:
-                raise PersistedError(400, "PERSISTED_QUERY_NOT_FOUND",
-                                     "No persisted document has this id.")
+                raise PersistedQueryNotFound("No persisted document has this id.")
             sent = body.get("query")
             if isinstance(sent, str) and sent != text:
-                raise PersistedError(400, "BAD_REQUEST",
-                                     "The query text does not match the document id.")
+                raise PersistedError("The query text does not match the document id.")
             return text
         if persisted_only and body.get("query") not in self.known_texts:
-            raise PersistedError(403, "PERSISTED_QUERY_REQUIRED",
-                                 "This party may run persisted documents only; send "
-                                 "{\"documentId\": \"sha256:...\"}.")
+            raise PersistedQueryRequired("This party may run persisted documents only; send "
+                                         "{\"documentId\": \"sha256:...\"}.")
         return None
 
 
@@ -129,7 +135,7 @@ def _requested_id(body: dict[str, Any]) -> str | None:
     if wanted is None:
         return None
     if not isinstance(wanted, str) or not wanted:
-        raise PersistedError(400, "BAD_REQUEST", "A document id must be a string.")
+        raise PersistedError("A document id must be a string.")
     return wanted
 
 

@@ -32,6 +32,7 @@ from hub.api.errors import (
     ApiError,
     BadUserInput,
     BudgetExceeded,
+    Internal,
     Unauthenticated,
     Unavailable,
 )
@@ -49,10 +50,6 @@ _UNAVAILABLE = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExp
                 ConnectionError, TimeoutError)
 
 CtxInfo = Info[Context, None]
-
-
-class Internal(ApiError):
-    code = "INTERNAL"
 
 
 @strawberry.type(description="One alert notification addressed to your party (the outbox).")

@@ -106,10 +106,7 @@ async def inspection_plan(ctx: Context, purpose: Purpose, division: str, period:
         people = roster or roster_from_graph(driver, db, chosen)
         return plan_inspections(driver, db, chosen, period, seed, people)
 
-    try:
-        plan: dict[str, Any] = await ctx.run_sync(draw)
-    except HubError as exc:
-        raise BadUserInput(exc.message, exc.suggestion) from None
+    plan: dict[str, Any] = await ctx.run_sync(draw)  # credit errors keep their codes
     targets = plan.get("targets", [])
     await ctx.delivered("inspectionPlan", purpose.value,
                         [str(t.get("uscc")) for t in targets if isinstance(t, dict)])
@@ -135,7 +132,7 @@ async def set_clock(ctx: Context, at: str | None) -> str:
         raise Forbidden(str(exc)) from None
     try:
         moved = await ctx.run_sync(move, _engine(ctx), ctx.state.database, at)
-    except (HubError, ValueError) as exc:
+    except ValueError as exc:
         raise BadUserInput(str(exc)) from None
     await ctx.record("setClock", "supervision", [str(at)])
     return str(moved.isoformat())
@@ -183,15 +180,13 @@ async def advance_alert(ctx: Context, purpose: Purpose, alert_id: str, step: str
     from hub.credit.workflow import advance_alert as advance
     from hub.credit.workflow import record_rectification
 
-    try:
-        if rectified:
-            result = await ctx.run_sync(record_rectification, _engine(ctx),
-                                        ctx.state.database, alert_id, ctx.caller.party_id, note)
-        else:
-            result = await ctx.run_sync(advance, _engine(ctx), ctx.state.database, alert_id,
-                                        step, ctx.caller.party_id, note)
-    except HubError as exc:
-        raise BadUserInput(exc.message, exc.suggestion) from None
+    # InvalidStep / InvalidParty / NotFound reach the client with their own codes.
+    if rectified:
+        result = await ctx.run_sync(record_rectification, _engine(ctx),
+                                    ctx.state.database, alert_id, ctx.caller.party_id, note)
+    else:
+        result = await ctx.run_sync(advance, _engine(ctx), ctx.state.database, alert_id,
+                                    step, ctx.caller.party_id, note)
     await ctx.record("advanceAlert", purpose.value, [alert_id])
     return AlertStepResult(alert_id=alert_id, status=str(result.get("status", step)),
                            details=result)

@@ -29,10 +29,18 @@ from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from hub.api.context import Context
-from hub.api.errors import ApiError
 from hub.api.persisted import Manifest, PersistedError
 from hub.audit import AuditEntry
 from hub.auth import BearerTokenError, authenticate, bearer_error_response
+from hub.errors import (
+    REQUEST_STATUSES,
+    BadRequest,
+    HubError,
+    Internal,
+    Unavailable,
+    ValidationFailed,
+    status_of,
+)
 from hub.settings import Settings
 
 log = logging.getLogger("hub.api")
@@ -42,20 +50,29 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 def classify(error: GraphQLError) -> tuple[str, str, dict[str, Any]]:
-    """(code, message, extensions) for one error; unknown errors are masked."""
+    """(code, message, extensions) for one error, read from its :class:`HubError`;
+    5xx errors and anything that is not a HubError are masked (logged server-side)."""
     original = error.original_error
-    if isinstance(original, ApiError):
-        return original.code, original.message, dict(original.extensions)
+    if isinstance(original, HubError):
+        if not original.internal:
+            return original.code, original.message, dict(original.extensions)
+        log.error("%s: %s", original.code, original.message)
+        return original.code, original.public_message, {}
     if isinstance(original, _UNAVAILABLE) or (
             isinstance(original, neo4j.exceptions.Neo4jError) and original.is_retryable()):
-        return "UNAVAILABLE", "The database is unavailable; retry shortly.", {}
+        return Unavailable.code, Unavailable.public_message, {}
     if original is None:
-        return "GRAPHQL_VALIDATION_FAILED", error.message, {}
+        return ValidationFailed.code, error.message, {}
     log.error("internal error", exc_info=original)
-    return "INTERNAL", "Internal error.", {}
+    return Internal.code, Internal.public_message, {}
 
 
-_STATUS = {"UNAVAILABLE": 503, "RATE_LIMITED": 429, "UNAUTHENTICATED": 401}
+def request_status(codes: list[str]) -> int | None:
+    """The HTTP status of an executed GraphQL response: that of the first error about the
+    whole request (401, 429, 503); field errors leave it at 200."""
+    return next((s for s in map(status_of, codes) if s in REQUEST_STATUSES), None)
+
+
 # The persisted document the endpoint resolved for this request (see hub.api.persisted).
 _PERSISTED: ContextVar[str | None] = ContextVar("persisted_document", default=None)
 
@@ -125,8 +142,8 @@ def error_response(status: int, code: str, message: str,
 
 
 def unavailable() -> JSONResponse:
-    return error_response(503, "UNAVAILABLE", "The database is unavailable; retry shortly.",
-                          {"Retry-After": "5"})
+    return error_response(Unavailable.http_status, Unavailable.code,
+                          Unavailable.public_message, {"Retry-After": "5"})
 
 
 def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
@@ -135,7 +152,7 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
         if settings.production and request.method == "POST":
             ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/json":
-                return error_response(415, "BAD_REQUEST",
+                return error_response(415, BadRequest.code,
                                       "POST bodies must be application/json")
         state = request.app.state.hub
         services = request.app.state.services
@@ -153,7 +170,7 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
             except _UNAVAILABLE:
                 return unavailable()
         if _SUBSCRIPTION.search(body):
-            return error_response(400, "BAD_REQUEST", "Subscriptions are served over "
+            return error_response(400, BadRequest.code, "Subscriptions are served over "
                                   "WebSocket (graphql-transport-ws) at /graphql, not over HTTP.")
         persisted_only = principal is not None and services.policies.persisted_only(
             principal.party_type, principal.party_id)
@@ -163,18 +180,18 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
                 documents: Manifest = request.app.state.persisted
                 text = documents.resolve(orjson.loads(body), persisted_only=persisted_only)
             except orjson.JSONDecodeError:
-                return error_response(400, "BAD_REQUEST", "The body is not valid JSON.")
+                return error_response(400, BadRequest.code, "The body is not valid JSON.")
             except PersistedError as exc:
-                return error_response(exc.status, exc.code, exc.message)
+                return error_response(exc.http_status, exc.code, exc.message)
         _PERSISTED.set(text)
         ctx = Context(state=state, services=services, principal=principal, query_hash=digest)
         request.state.error_codes = []
         try:
             response = await view.run(request, context=ctx)
         except HTTPException as exc:
-            return error_response(exc.status_code, "BAD_REQUEST", exc.reason)
+            return error_response(exc.status_code, BadRequest.code, exc.reason)
         codes: list[str] = request.state.error_codes
-        status = next((_STATUS[c] for c in codes if c in _STATUS), None)
+        status = request_status(codes)
         if status == 503:
             response.headers["Retry-After"] = "5"
         elif status == 401:

@@ -38,9 +38,16 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 class AuditError(HubError):
     """The access log cannot be read or written as asked."""
 
+    code = "AUDIT_ERROR"
+    http_status = 500
+
 
 class AuditUnavailable(AuditError):
     """A write failed: the log refuses further appends (the API must not release data)."""
+
+    code = "AUDIT_UNAVAILABLE"
+    http_status = 503
+    public_message = "The access log is unavailable; retry shortly."
 
 
 class AuditCorrupt(AuditError):

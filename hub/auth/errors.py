@@ -9,21 +9,35 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from hub.errors import HubError
+from hub.errors import BadUserInput, Conflict, HubError, NotFound
+
+__all__ = ["REALM", "BearerTokenError", "Conflict", "InsufficientScope", "InvalidClient",
+           "InvalidGrant", "InvalidInput", "InvalidRequest", "InvalidScope", "InvalidToken",
+           "MissingToken", "NotFound", "OAuth2Error", "SlowDown", "UnauthorizedClient",
+           "UnsupportedGrantType", "UnsupportedTokenType", "www_authenticate"]
 
 REALM = "credit-hub"
 
 
-class OAuth2Error(Exception):
-    """An error answered to an OAuth client: ``error``, ``status_code``, a description."""
+class OAuth2Error(HubError):
+    """An error answered to an OAuth client: ``error``, ``http_status``, a description.
 
+    A family under the hub's root: ``code`` is the RFC ``error`` in capitals (the hub's
+    code), while the wire format stays the RFC's own body and header.
+    """
+
+    code = "OAUTH2_ERROR"
     error: ClassVar[str | None] = None
-    status_code: ClassVar[int] = 400
     default_description: ClassVar[str] = ""
 
     def __init__(self, description: str | None = None) -> None:
         self.description = description or self.default_description
         super().__init__(self.description or self.error or type(self).__name__)
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status (the name RFC-minded callers use)."""
+        return self.http_status
 
     def body(self) -> dict[str, str]:
         """The RFC 6749 §5.2 JSON error object."""
@@ -37,41 +51,56 @@ class OAuth2Error(Exception):
 
 # -- token and revocation endpoints (RFC 6749 §5.2, RFC 7009 §2.2.1) ------------------------
 class InvalidRequest(OAuth2Error):
+    code = "INVALID_REQUEST"
     error = "invalid_request"
 
 
 class InvalidClient(OAuth2Error):
+    code = "INVALID_CLIENT"
     error = "invalid_client"
-    status_code = 401
+    http_status = 401
     default_description = "Client authentication failed."
 
 
 class InvalidGrant(OAuth2Error):
+    code = "INVALID_GRANT"
     error = "invalid_grant"
 
 
 class UnauthorizedClient(OAuth2Error):
+    code = "UNAUTHORIZED_CLIENT"
     error = "unauthorized_client"
 
 
 class UnsupportedGrantType(OAuth2Error):
+    code = "UNSUPPORTED_GRANT_TYPE"
     error = "unsupported_grant_type"
     default_description = "Only the client_credentials grant is supported."
 
 
 class InvalidScope(OAuth2Error):
+    code = "INVALID_SCOPE"
     error = "invalid_scope"
 
 
 class UnsupportedTokenType(OAuth2Error):
+    code = "UNSUPPORTED_TOKEN_TYPE"
     error = "unsupported_token_type"
+
+
+class SlowDown(OAuth2Error):
+    """Too many token requests (``slow_down`` of the OAuth extensions error registry)."""
+
+    code = "SLOW_DOWN"
+    error = "slow_down"
+    http_status = 429
 
 
 # -- protected resources (RFC 6750 §3.1) ---------------------------------------------------
 class BearerTokenError(OAuth2Error):
     """An error of the resource server; answered with a ``WWW-Authenticate`` header."""
 
-    status_code = 401
+    http_status = 401
 
     def __init__(self, description: str | None = None, *,
                  scopes: frozenset[str] | None = None) -> None:
@@ -88,19 +117,22 @@ class BearerTokenError(OAuth2Error):
 class MissingToken(BearerTokenError):
     """No Bearer credentials at all: RFC 6750 §3.1 says to send no error code."""
 
+    code = "MISSING_TOKEN"
     error = None
-    status_code = 401
+    http_status = 401
 
 
 class InvalidToken(BearerTokenError):
+    code = "INVALID_TOKEN"
     error = "invalid_token"
-    status_code = 401
+    http_status = 401
     default_description = "The access token is invalid."
 
 
 class InsufficientScope(BearerTokenError):
+    code = "INSUFFICIENT_SCOPE"
     error = "insufficient_scope"
-    status_code = 403
+    http_status = 403
     default_description = "The access token lacks a scope this request needs."
 
 
@@ -123,14 +155,6 @@ def www_authenticate(error: str | None = None, description: str | None = None,
     return "Bearer " + ", ".join(params)
 
 
-# -- administration (CLI and Python API) ------------------------------------------------------
-class NotFound(HubError):
-    """A party, client, agreement or key that does not exist."""
-
-
-class Conflict(HubError):
-    """An id that is already taken, or a change the current state does not allow."""
-
-
-class InvalidInput(HubError):
-    """A value that does not fit (bad party type, jurisdiction code, scope, JWKS...)."""
+# -- administration (CLI and Python API): the hub's own classes, under their old names -------
+#: A value that does not fit (bad party type, jurisdiction code, scope, JWKS...).
+InvalidInput = BadUserInput

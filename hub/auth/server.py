@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,6 +27,7 @@ from hub.auth.errors import (
     InvalidRequest,
     InvalidScope,
     OAuth2Error,
+    SlowDown,
     UnauthorizedClient,
     UnsupportedGrantType,
 )
@@ -33,6 +35,7 @@ from hub.auth.keys import KeyStore
 from hub.auth.parties import agreement_in_force, needs_agreement, today_in
 from hub.auth.resource import Authenticator, authenticator_for
 from hub.auth.scopes import SCOPES, format_scope, parse_scope
+from hub.auth.throttle import TokenThrottle, claimed_client_id, parse_networks, source_address
 from hub.auth.tokens import (
     ACCESS_TOKEN_TYP,
     issue_access_token,
@@ -50,11 +53,42 @@ AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 ASSERTION_ALGS = sorted(jwtlib.ALLOWED_ALGS)
 
 
-def _error(exc: OAuth2Error) -> JSONResponse:
-    headers = dict(NO_STORE)
+def _error(exc: OAuth2Error, extra: dict[str, str] | None = None) -> JSONResponse:
+    headers = dict(NO_STORE) | (extra or {})
     if isinstance(exc, InvalidBasicClient):
         headers["WWW-Authenticate"] = 'Basic realm="credit-hub", charset="UTF-8"'
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+    return JSONResponse(exc.body(), status_code=exc.http_status, headers=headers)
+
+
+def _throttle(request: Request, settings: Settings) -> TokenThrottle:
+    """This app's token throttle (one per app and worker, made on first use)."""
+    throttle: TokenThrottle | None = getattr(request.app.state, "token_throttle", None)
+    if throttle is None:
+        throttle = TokenThrottle(client_per_minute=settings.token_rate_per_minute,
+                                 client_burst=settings.token_burst,
+                                 address_per_minute=settings.token_address_rate_per_minute,
+                                 address_burst=settings.token_address_burst,
+                                 size=settings.token_throttle_size)
+        request.app.state.token_throttle = throttle
+        request.app.state.trusted_proxies = parse_networks(settings.trusted_proxies)
+    return throttle
+
+
+def _throttled(request: Request, settings: Settings, form: dict[str, str]) -> Response | None:
+    """429 + Retry-After when the claimed client or the address is over its rate; this
+    runs before any secret is checked (scrypt is the cost being protected)."""
+    throttle = _throttle(request, settings)
+    address = source_address(request.client.host if request.client else None,
+                             request.headers.get("x-forwarded-for"),
+                             request.app.state.trusted_proxies)
+    client_id = claimed_client_id(request.headers.get("authorization"), form)
+    wait = throttle.take(client_id, address)
+    if not wait:
+        return None
+    seconds = max(1, math.ceil(wait))
+    log.warning("token request throttled", extra={"client_id": client_id, "address": address})
+    return _error(SlowDown(f"Too many token requests; retry after {seconds} s."),
+                  {"Retry-After": str(seconds)})
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -90,6 +124,9 @@ async def token(request: Request) -> Response:
     settings = auth.settings
     try:
         form = await _form(request)
+        refused = _throttled(request, settings, form)
+        if refused is not None:
+            return refused
         grant = form.get("grant_type")
         if not grant:
             raise InvalidRequest("grant_type is missing.")
@@ -134,6 +171,9 @@ async def revoke(request: Request) -> Response:
     settings = auth.settings
     try:
         form = await _form(request)
+        refused = _throttled(request, settings, form)
+        if refused is not None:
+            return refused
         client = await authenticate_client(
             request.headers.get("authorization"), form, settings=settings, driver=auth.driver,
             database=auth.database,

@@ -65,6 +65,7 @@ def add(party: Annotated[str, typer.Option("--party", help="The party's id.")],
                                exc.suggestion) from None
         hook, secret = add_webhook(driver, party, url, purpose=chosen,
                                    production=settings.production, replace=replace,
+                                   allow_hosts=settings.webhook_allow_hosts,
                                    database=database)
     emit({"id": hook.id, "party_id": hook.party_id, "url": hook.url, "purpose": hook.purpose,
           "secret": secret})

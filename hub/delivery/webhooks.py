@@ -18,20 +18,32 @@ receiver. Mitigations: the secret is shown once at registration and never listed
 authenticates the hub *to the receiver* (it grants nothing in the hub); rotating it is
 ``hub webhook add --replace``. Encrypting it at rest under a key outside the database
 would narrow the exposure to database + key holders.
+
+**Targets** (docs/alerts.md): the host of a webhook URL is resolved and *every* address
+checked, at registration and again before each delivery round (a name that pointed at a
+public address yesterday may point at 127.0.0.1 today: DNS rebinding). Deliveries then
+connect to the address that was checked (pinned; TLS still verifies the name), so a
+second lookup cannot swap it. In production an address must be globally routable:
+loopback, private, link-local, multicast, reserved, unspecified (and those hidden in
+IPv4-mapped IPv6) are refused unless the operator names the host in
+``HUB_WEBHOOK_ALLOW_HOSTS``. Development also accepts loopback (a local receiver).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import ipaddress
 import secrets
+import socket
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import neo4j
 from standardwebhooks.webhooks import Webhook as StandardWebhook
@@ -66,12 +78,11 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def validate_url(url: str, *, production: bool) -> str:
-    """An absolute http(s) URL without credentials; https in production unless loopback.
+def _allowed(host: str, allow_hosts: Collection[str]) -> bool:
+    return host.lower().rstrip(".") in {h.lower().rstrip(".") for h in allow_hosts}
 
-    Plain http would expose alert contents and the signature to the network, so only a
-    receiver on the same machine may use it in production.
-    """
+
+def _parts(url: str, *, production: bool, allow_hosts: Collection[str]) -> SplitResult:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise WebhookError(f"{url!r} is not an absolute http(s) URL.",
@@ -81,11 +92,104 @@ def validate_url(url: str, *, production: bool) -> str:
                            "Receivers authenticate the hub by the signature header.")
     if parts.fragment:
         raise WebhookError("The webhook URL must not have a #fragment.")
-    if production and parts.scheme != "https" and not is_loopback(parts.hostname):
+    try:
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        raise WebhookError(f"{url!r} has an invalid port.") from None
+    if production and parts.scheme != "https" and not _allowed(parts.hostname, allow_hosts):
         raise WebhookError("Webhook URLs must use https in production.",
-                           "Only a loopback receiver (127.0.0.1, ::1, localhost) may use "
-                           "http.")
-    return parts.geturl()
+                           "Plain http is only for a host named in HUB_WEBHOOK_ALLOW_HOSTS.")
+    return parts
+
+
+def validate_url(url: str, *, production: bool, allow_hosts: Collection[str] = ()) -> str:
+    """An absolute http(s) URL without credentials; https in production unless the
+    operator allows the host. Plain http would expose alert contents and the signature to
+    the network. This checks the text only; :func:`check_target` checks the addresses."""
+    return _parts(url, production=production, allow_hosts=allow_hosts).geturl()
+
+
+def address_refusal(address: str, *, production: bool) -> str | None:
+    """Why a webhook may not connect to ``address`` (None: it may)."""
+    ip = ipaddress.ip_address(address.split("%")[0])  # drop an IPv6 zone (fe80::1%eth0)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if ip.is_loopback:
+        return "a loopback address" if production else None
+    for kind in ("unspecified", "link_local", "multicast", "reserved", "private"):
+        if getattr(ip, f"is_{kind}"):
+            return f"a {kind.replace('_', '-')} address"
+    if not ip.is_global:
+        return "not a globally routable address"
+    return None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked webhook URL and the address deliveries connect to."""
+
+    url: str
+    address: str
+
+    def request(self) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """(URL to connect to, headers, httpx extensions) pinned to ``address``; the
+        Host header and the TLS server name stay the registered host's."""
+        parts = urlsplit(self.url)
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        netloc = host + (f":{parts.port}" if parts.port else "")
+        pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        extensions: dict[str, Any] = {}
+        if parts.scheme == "https":
+            extensions["sni_hostname"] = parts.hostname
+        return pinned, {"host": parts.netloc}, extensions
+
+
+def _decide(parts: SplitResult, addresses: list[str], *, production: bool,
+            allow_hosts: Collection[str]) -> Target:
+    host = parts.hostname or ""
+    if not addresses:
+        raise WebhookError(f"The webhook host {host!r} does not resolve.",
+                           "Check the name, or register the URL once it resolves.")
+    if not _allowed(host, allow_hosts):
+        for address in addresses:
+            reason = address_refusal(address, production=production)
+            if reason:
+                raise WebhookError(
+                    f"The webhook host {host!r} resolves to {address}, {reason}.",
+                    "Webhooks go to public addresses only; an operator may allow an "
+                    "internal receiver by name in HUB_WEBHOOK_ALLOW_HOSTS.")
+    return Target(parts.geturl(), addresses[0])
+
+
+def _port(parts: SplitResult) -> int:
+    return parts.port or (443 if parts.scheme == "https" else 80)
+
+
+def _unique(infos: list[Any]) -> list[str]:
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def check_target(url: str, *, production: bool,
+                 allow_hosts: Collection[str] = ()) -> Target:
+    """Validate ``url`` and resolve its host; every address must pass (blocking lookup)."""
+    parts = _parts(url, production=production, allow_hosts=allow_hosts)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, _port(parts), type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        infos = []
+    return _decide(parts, _unique(infos), production=production, allow_hosts=allow_hosts)
+
+
+async def check_target_async(url: str, *, production: bool,
+                             allow_hosts: Collection[str] = ()) -> Target:
+    """:func:`check_target` without blocking the event loop (the delivery worker)."""
+    parts = _parts(url, production=production, allow_hosts=allow_hosts)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            parts.hostname, _port(parts), type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        infos = []
+    return _decide(parts, _unique(infos), production=production, allow_hosts=allow_hosts)
 
 
 def new_secret() -> str:
@@ -135,6 +239,7 @@ def _webhook(data: dict[str, Any]) -> Webhook:
 
 def add_webhook(driver: neo4j.Driver, party_id: str, url: str, *, purpose: str | None = None,
                 production: bool = False, replace: bool = False,
+                allow_hosts: Collection[str] = (),
                 database: str = "neo4j") -> tuple[Webhook, str]:
     """Register ``url`` for a party; returns the webhook and its secret (shown once).
 
@@ -143,7 +248,7 @@ def add_webhook(driver: neo4j.Driver, party_id: str, url: str, *, purpose: str |
     """
     from hub.auth.parties import get_party
 
-    url = validate_url(url, production=production)
+    url = check_target(url, production=production, allow_hosts=allow_hosts).url
     party = get_party(driver, party_id, database=database)
     if party.disabled:
         raise WebhookError(f"Party {party_id!r} is disabled.")

@@ -36,7 +36,13 @@ import orjson
 
 from hub.audit import AuditEntry, AuditLog
 from hub.delivery import outbox
-from hub.delivery.webhooks import SIGNATURE_HEADER, sign, standard_headers, validate_url
+from hub.delivery.webhooks import (
+    SIGNATURE_HEADER,
+    Target,
+    check_target_async,
+    sign,
+    standard_headers,
+)
 from hub.errors import HubError
 from hub.policy.compiled import CompiledPolicy, PartyIdentity, PolicyBook
 from hub.settings import Settings
@@ -133,7 +139,9 @@ class WebhookWorker:
                              summary: RoundSummary) -> None:
         try:
             policy = self._policy(w, p)
-            validate_url(w["url"], production=self.settings.production)
+            # re-resolved every round: the name may point elsewhere now (DNS rebinding)
+            target = await check_target_async(w["url"], production=self.settings.production,
+                                              allow_hosts=self.settings.webhook_allow_hosts)
         except HubError as exc:  # the policy no longer allows it, or the URL is refused
             reason = exc.message
             summary.skipped.append(f"{w['id']}: {reason}")
@@ -145,13 +153,13 @@ class WebhookWorker:
                                      lease_seconds=self.settings.notify_lease_seconds,
                                      limit=BATCH, webhook=True)
         for index, n in enumerate(claimed):
-            if not await self._post(w, n, policy, summary):
+            if not await self._post(w, target, n, policy, summary):
                 await outbox.release(self.driver, self.database, n.party_id, self.owner,
                                      [m.id for m in claimed[index + 1:]])
                 return
 
-    async def _post(self, w: dict[str, Any], n: outbox.Notification, policy: CompiledPolicy,
-                    summary: RoundSummary) -> bool:
+    async def _post(self, w: dict[str, Any], target: Target, n: outbox.Notification,
+                    policy: CompiledPolicy, summary: RoundSummary) -> bool:
         body = orjson.dumps(n.payload())
         await self.audit.append(AuditEntry(
             party=n.party_id, client=f"webhook:{w['id']}", purpose=policy.purpose,
@@ -164,7 +172,9 @@ class WebhookWorker:
                    "X-Hub-Delivery": n.id, "X-Hub-Event": "alert.notification"}
         error: str | None = None
         try:
-            response = await self.client.post(w["url"], content=body, headers=headers)
+            pinned, host, extensions = target.request()  # the checked address, no re-lookup
+            response = await self.client.post(pinned, content=body, headers=headers | host,
+                                              extensions=extensions)
             if not 200 <= response.status_code < 300:
                 error = f"HTTP {response.status_code}"
         except httpx.HTTPError as exc:

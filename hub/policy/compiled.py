@@ -12,16 +12,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from hub.errors import HubError
+from hub.errors import Forbidden as Forbidden  # re-exported: importers use this path
 from hub.policy.loader import load_model
 from hub.policy.model import AccessPolicy, PartyPolicy
 from hub.resources import packaged
 
 DEFAULT_POLICY_FILE = packaged("policies") / "access.yaml"
-
-
-class Forbidden(HubError):
-    """The policy refuses this operation or purpose (GraphQL code FORBIDDEN)."""
 
 
 def jurisdiction_prefixes(codes: tuple[str, ...] | list[str]) -> list[str]:

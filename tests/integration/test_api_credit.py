@@ -52,7 +52,7 @@ def test_tobacco_listing_raises_alert_for_the_right_parties(world: World) -> Non
     moved = world.data("reg-wh", step, {"a": tobacco["id"], "s": "analyse"})
     assert moved["advanceAlert"]["status"] == "analyse"
     bad = world.gql("reg-wh", step, {"a": tobacco["id"], "s": "screen"}).json()
-    assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert bad["errors"][0]["extensions"]["code"] == "INVALID_STEP"
     closed = world.data("reg-wh", """mutation($a: String!) { recordRectification(
       purpose: SUPERVISION, alertId: $a, note: "已下架") { status } }""", {"a": tobacco["id"]})
     assert closed["recordRectification"]["status"] == "closed"

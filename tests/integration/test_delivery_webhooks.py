@@ -4,7 +4,8 @@ The app's background worker delivers a red-line alert to plat-01's endpoint with
 valid signature; a receiver answering 500 is retried with backoff and gets the alert once
 it recovers; a replayed round sends nothing twice; a receiver that never recovers (or
 redirects) ends as failed, visible in the status and re-queueable; concurrent claims
-never share a notification; URLs are validated.
+never share a notification; URLs are validated and their addresses checked (production
+refuses internal ones unless allowed by name), at registration and at every delivery.
 """
 
 from __future__ import annotations
@@ -23,8 +24,11 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from hub.audit import AuditLog
 from hub.delivery import outbox
 from hub.delivery.webhooks import (
+    Target,
     WebhookError,
     add_webhook,
+    address_refusal,
+    check_target,
     new_secret,
     retry_failed,
     sign,
@@ -240,14 +244,98 @@ def test_concurrent_claims_never_share_a_notification(world_graph: neo4j.Driver,
 
 def test_url_validation() -> None:
     assert validate_url("https://example.com/h", production=True)
-    assert validate_url("http://127.0.0.1:9/h", production=True)
-    assert validate_url("http://[::1]:9/h", production=True)
-    assert validate_url("http://localhost/h", production=True)
     assert validate_url("http://example.com/h", production=False)
-    for bad in ("http://example.com/h", "ftp://example.com", "https://u:p@example.com/",
-                "/relative", "https://example.com/#frag"):
+    assert validate_url("http://sidecar/h", production=True, allow_hosts=["SIDECAR"])
+    for bad in ("http://example.com/h", "http://127.0.0.1:9/h", "ftp://example.com",
+                "https://u:p@example.com/", "/relative", "https://example.com/#frag",
+                "https://example.com:99999/"):
         with pytest.raises(WebhookError):
             validate_url(bad, production=True)
+
+
+REFUSED = {  # address → why, in both modes
+    "10.1.2.3": "private", "172.16.0.9": "private", "192.168.1.1": "private",
+    "169.254.169.254": "link-local", "fe80::1%eth0": "link-local", "0.0.0.0": "unspecified",  # noqa: S104
+    "::": "unspecified", "224.0.0.251": "multicast", "ff02::1": "multicast",
+    "240.0.0.1": "reserved", "::ffff:10.0.0.1": "private", "fd00::1": "private",
+    "100.64.0.1": "globally routable",  # carrier-grade NAT (shared address space)
+}
+
+
+def test_address_rule_in_both_modes() -> None:
+    for production in (True, False):
+        for address, why in REFUSED.items():
+            reason = address_refusal(address, production=production)
+            assert reason and why in reason, (address, production, reason)
+        assert address_refusal("93.184.216.34", production=production) is None
+        assert address_refusal("2606:2800:220:1:248:1893:25c8:1946",
+                               production=production) is None
+    for loopback in ("127.0.0.1", "127.5.5.5", "::1", "::ffff:127.0.0.1"):
+        assert address_refusal(loopback, production=True) == "a loopback address"
+        assert address_refusal(loopback, production=False) is None  # a local receiver
+
+
+def test_targets_are_resolved_and_every_address_checked() -> None:
+    assert check_target("https://93.184.216.34/h", production=True).address == "93.184.216.34"
+    for url in ("https://127.0.0.1/h", "https://localhost:8443/h", "https://[::1]/h",
+                "https://[::ffff:127.0.0.1]/h", "https://169.254.169.254/latest/meta-data",
+                "https://10.0.0.8/h", "https://[fe80::1]/h", "https://0.0.0.0/h"):
+        with pytest.raises(WebhookError, match="resolves to"):
+            check_target(url, production=True)
+    with pytest.raises(WebhookError, match="does not resolve"):
+        check_target("https://no-such-host.invalid/h", production=True)
+    # development: loopback is fine (the tests' receivers), other internal ranges are not
+    assert check_target("http://localhost:9/h", production=False).address == "127.0.0.1"
+    with pytest.raises(WebhookError, match="private"):
+        check_target("http://192.168.0.10/h", production=False)
+    # the operator may name an internal host; then http is allowed too
+    named = check_target("http://localhost:9/h", production=True, allow_hosts=["localhost"])
+    assert named.address == "127.0.0.1"
+
+
+def test_deliveries_connect_to_the_checked_address() -> None:
+    target = Target("https://hooks.example.com:8443/in?x=1", "93.184.216.34")
+    assert target.request() == ("https://93.184.216.34:8443/in?x=1",
+                                {"host": "hooks.example.com:8443"},
+                                {"sni_hostname": "hooks.example.com"})
+    v6 = Target("http://hooks.example.com/in", "2606:2800:220:1:248:1893:25c8:1946")
+    assert v6.request() == ("http://[2606:2800:220:1:248:1893:25c8:1946]/in",
+                            {"host": "hooks.example.com"}, {})
+
+
+def test_production_refuses_internal_targets_at_registration(world_graph: neo4j.Driver) -> None:
+    with pytest.raises(WebhookError, match="loopback"):
+        add_webhook(world_graph, PARTY, "https://127.0.0.1:9/h", production=True)
+    with pytest.raises(WebhookError, match="link-local"):
+        add_webhook(world_graph, PARTY, "https://169.254.169.254/h", production=True)
+    hook, _ = add_webhook(world_graph, PARTY, "http://localhost:9/h", production=True,
+                          allow_hosts=["localhost"])
+    assert hook.url == "http://localhost:9/h"
+
+
+def test_targets_are_rechecked_at_delivery(world_graph: neo4j.Driver, neo4j_conn: Connection,
+                                           hub_settings: Settings, tmp_path: Path) -> None:
+    """Registered while allowed (development), refused when delivering in production: the
+    check runs every round, not only at ``hub webhook add``; allowed by name, it delivers
+    to the address it checked, with the registered Host."""
+    graph = world_graph
+    production = hub_settings.model_copy(update={"env": "production"})
+    with receiver([200]) as rx:
+        url = rx.url.replace("127.0.0.1", "localhost")
+        add_webhook(graph, PARTY, url.replace("http:", "https:"))  # https: only the address
+        raise_tobacco_alert(graph, tmp_path)
+        pending = len(undelivered(graph, PARTY))
+        refused = run_rounds(neo4j_conn, production, tmp_path, until=lambda s: len(s) == 1)
+        assert refused[0].delivered == 0 and rx.received == []
+        assert "loopback" in refused[0].skipped[0]
+        assert "loopback" in status(graph, party_id=PARTY)[0]["last_error"]
+        assert len(undelivered(graph, PARTY)) == pending  # kept for later, not dropped
+        hook, _ = add_webhook(graph, PARTY, url, replace=True)  # the receiver speaks http
+        allowed = production.model_copy(update={"webhook_allow_hosts": ["localhost"]})
+        run_rounds(neo4j_conn, allowed, tmp_path,
+                   until=lambda s: sum(x.delivered for x in s) >= pending)
+        assert {r.headers["host"] for r in rx.ok()} == {url.split("/")[2]}
+        assert undelivered(graph, PARTY) == [] and hook.url == url
 
 
 def test_signature_format_and_tolerance() -> None:
