@@ -31,6 +31,7 @@ import orjson
 from connectors import Reject, Row, connector_for
 from connectors.base import Context
 from connectors.reader import FeedReader
+from connectors.record_ids import RecordIds
 from hub.graph.writer import GraphWriter, WriteCounts, party_type
 
 #: Called after each committed batch with the subjects it touched (incremental re-score).
@@ -104,6 +105,19 @@ class IngestOptions:
     batch_size: int = 5000
     rejects: Path | None = None
     checkpoint_dir: Path | None = None
+
+
+def _reuse(ids: RecordIds, record: dict[str, object], line: int) -> Reject | None:
+    """A reject if the file already used this record's id for a different record."""
+    rid = record.get("record_id")
+    if isinstance(rid, bool) or not isinstance(rid, str | int) or not str(rid).strip():
+        return None  # the connector rejects a missing or malformed id
+    text = str(rid).strip()
+    first = ids.claim(text, orjson.dumps(record, option=orjson.OPT_SORT_KEYS), line)
+    if first is None:
+        return None
+    return Reject(line, text, "record_id", f"record_id {text!r} is already used on line "
+                                           f"{first} by a different record")
 
 
 def _save(checkpoint: Path, state: dict[str, object]) -> None:
@@ -207,14 +221,17 @@ def ingest(driver: neo4j.Driver, database: str, source: str, path: Path,
 
     try:
         ctx = Context.now(pii_key)
+        ids = RecordIds()  # rebuilt from the skipped lines on a resume
         for line, item in reader:
             if failure:
                 break
+            reused = None if isinstance(item, Reject) else _reuse(ids, item, line)
             if line <= summary.resumed_from_line:
                 continue
             summary.read += 1
             last_line = line
-            mapped = item if isinstance(item, Reject) else connector.map(item, line, ctx)
+            mapped = (item if isinstance(item, Reject) else reused
+                      or connector.map(item, line, ctx))
             if isinstance(mapped, Reject):
                 summary.rejected += 1
                 pending_rejects.append(mapped)
