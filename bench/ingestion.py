@@ -88,7 +88,7 @@ def raw_ingest(graph: Graph, source: str, path: Path, party: str, pii_key: bytes
         stamp = datetime.now(UTC).isoformat()
 
         def work(tx: neo4j.ManagedTransaction) -> None:
-            for kind, data in grouped.items():
+            for kind, data in grouped:
                 tx.run(ingest_cypher.statement(kind), rows=data, party=party,
                        now=stamp).consume()
 

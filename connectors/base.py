@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.fields import FieldError, Fields
+from connectors.fields import FieldError, Fields, check_control
 
 #: JSON-compatible property values written to the graph.
 Props = dict[str, Any]
@@ -65,8 +65,16 @@ class Connector:
         self.mappers = dict(mappers)
 
     def map(self, raw: Mapping[str, Any], line: int, ctx: Context) -> Row | Reject:
-        record_id = raw.get("record_id")
-        record_id = str(record_id).strip() if record_id not in (None, "") else None
+        raw_id = raw.get("record_id")
+        if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | None):
+            return Reject(line, None, "record_id", "expected text, got a JSON "
+                          f"{'object' if isinstance(raw_id, dict) else 'value'}")
+        record_id = str(raw_id).strip() if raw_id not in (None, "") else None
+        if record_id is not None:
+            try:
+                check_control("record_id", record_id)
+            except FieldError as exc:
+                return Reject(line, None, exc.field, exc.reason)
         record_type = str(raw.get("record_type") or "").strip()
         mapper = self.mappers.get(record_type)
         if mapper is None:

@@ -1,10 +1,13 @@
 """Typed access to a raw record's fields, raising :class:`FieldError` with the field name.
 
-CSV gives every value as text and JSON Lines gives real types; both are accepted.
+CSV gives every value as text and JSON Lines gives real types; both are accepted, but a
+JSON value of the wrong kind (an object or a number where text belongs) is refused rather
+than stored as its Python ``str()``, and so is text holding control characters (NUL …).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -24,22 +27,55 @@ class FieldError(HubError):
         self.reason = reason
 
 
+#: C0/C1 control characters, except the whitespace that ``clean_text`` folds into a space.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
 _FALSE = {"false", "0", "no", "n", "否", "f"}
+
+
+def check_control(name: str, text: str) -> None:
+    """Refuse text with control characters (a NUL inside a name, a stray escape …)."""
+    bad = _CONTROL.search(text)
+    if bad:
+        raise FieldError(name, f"contains the control character U+{ord(bad.group()):04X}")
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, dict):
+        return "a JSON object"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+_TEXT: tuple[type, ...] = (str,)
+_CODE: tuple[type, ...] = (str, int)  # an id given as a JSON integer has one exact text form
+_NUMBER: tuple[type, ...] = (int, float, str)
+_BOOLEAN: tuple[type, ...] = (bool, int, str)
+_LIST: tuple[type, ...] = (list, str)
+_WANTED = {_NUMBER: "a number", _BOOLEAN: "true or false", _LIST: "a list of text"}
 
 
 class Fields:
     def __init__(self, raw: Mapping[str, Any]) -> None:
         self.raw = raw
 
-    def _value(self, name: str, required: bool) -> Any:
+    def _value(self, name: str, required: bool, accept: tuple[type, ...] = _TEXT) -> Any:
         value = self.raw.get(name)
         if isinstance(value, str):
+            check_control(name, value)
             value = normalize.clean_text(value)
         if value is None or value == "" or value == []:
             if required:
                 raise FieldError(name, "required field is missing")
             return None
+        if not isinstance(value, accept) or (isinstance(value, bool) and bool not in accept):
+            raise FieldError(name, f"expected {_WANTED.get(accept, 'text')}, "
+                                   f"got {_kind(value)}")
         return value
 
     def text(self, name: str, *, required: bool = False, max_len: int = 500) -> str | None:
@@ -57,7 +93,7 @@ class Fields:
         return value
 
     def code(self, name: str, *, required: bool = True, max_len: int = 64) -> str | None:
-        value = self._value(name, required)
+        value = self._value(name, required, _CODE)
         if value is None:
             return None
         code = normalize.clean_id(value)
@@ -92,7 +128,7 @@ class Fields:
             raise FieldError(name, f"invalid resident ID: {exc}") from None
 
     def date(self, name: str, *, required: bool = False) -> str | None:
-        value = self._value(name, required)
+        value = self._value(name, required, _CODE)
         if value is None:
             return None
         try:
@@ -107,7 +143,7 @@ class Fields:
 
     def timestamp(self, name: str) -> str | None:
         """An ISO timestamp, or a date (as its midnight) in any accepted format."""
-        value = self._value(name, False)
+        value = self._value(name, False, _CODE)
         if value is None:
             return None
         text = str(value)
@@ -119,7 +155,7 @@ class Fields:
 
     def enum(self, name: str, allowed: Iterable[str], *, default: str | None = None,
              required: bool = False) -> str | None:
-        value = self._value(name, required and default is None)
+        value = self._value(name, required and default is None, _CODE)
         if value is None:
             return default
         text = str(value).strip().lower()
@@ -134,7 +170,7 @@ class Fields:
         return value
 
     def boolean(self, name: str, *, default: bool | None = None) -> bool | None:
-        value = self._value(name, False)
+        value = self._value(name, False, _BOOLEAN)
         if value is None:
             return default
         if isinstance(value, bool):
@@ -148,7 +184,7 @@ class Fields:
 
     def number(self, name: str, *, low: float = 0, high: float = 1e12,
                required: bool = False) -> float | None:
-        value = self._value(name, required)
+        value = self._value(name, required, _NUMBER)
         if value is None:
             return None
         try:
@@ -167,8 +203,12 @@ class Fields:
         return int(number)
 
     def strings(self, name: str) -> list[str]:
-        value = self._value(name, False)
+        value = self._value(name, False, _LIST)
         if value is None:
             return []
         items = value if isinstance(value, list) else str(value).split(";")
+        for item in items:
+            if not isinstance(item, str | int) or isinstance(item, bool):
+                raise FieldError(name, f"expected a list of text, got {_kind(item)} in it")
+            check_control(name, str(item))
         return [s for s in (normalize.clean_text(i) for i in items) if s]

@@ -3,8 +3,13 @@
 Records are mapped and validated in Python, written in batches (one transaction each),
 and after each committed batch a checkpoint records the last line done. A run that is
 killed resumes from its checkpoint when the same command is run again; since every
-write is a keyed MERGE, the batch in flight at the kill is simply written again.
-Invalid records go to a rejects file with line, field and reason.
+write is a keyed MERGE and a replayed statement changes nothing, the batch in flight at
+the kill is simply written again. Invalid records go to a rejects file with line, field
+and reason.
+
+The re-scores a batch owes (the subjects it touched) are part of its checkpoint and
+cleared only once ``on_batch`` has run, so a kill between commit, checkpoint and
+re-score never loses one: the resumed run re-scores them first.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -25,12 +31,32 @@ import orjson
 from connectors import Reject, Row, connector_for
 from connectors.base import Context
 from connectors.reader import FeedReader
+from connectors.record_ids import RecordIds
 from hub.graph.writer import GraphWriter, WriteCounts, party_type
 
 #: Called after each committed batch with the subjects it touched (incremental re-score).
 BatchHook = Callable[[set[str]], None]
 #: Called with (bytes done, bytes total, records read) for progress display.
 ProgressHook = Callable[[int, int, int], None]
+
+#: Test-only: ``point:batch`` (e.g. ``after_commit:2``) makes the ingest SIGKILL itself at
+#: that point of that batch of the run, so fault tests can kill at an exact moment. Unset
+#: in normal use; it can only ever end the ingest process that reads it.
+KILL_AT_ENV = "HUB_INGEST_KILL_AT"
+KILL_POINTS = ("after_commit", "after_checkpoint", "after_rescore")
+
+
+def _kill_switch() -> Callable[[str, int], None]:
+    spec = os.environ.get(KILL_AT_ENV, "")
+    point, _, number = spec.partition(":")
+    if point not in KILL_POINTS or not number.isdigit():
+        return lambda _point, _batch: None
+
+    def maybe_die(at: str, batch: int) -> None:
+        if at == point and batch == int(number):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return maybe_die
 
 
 @dataclass
@@ -81,6 +107,26 @@ class IngestOptions:
     checkpoint_dir: Path | None = None
 
 
+def _reuse(ids: RecordIds, record: dict[str, object], line: int) -> Reject | None:
+    """A reject if the file already used this record's id for a different record."""
+    rid = record.get("record_id")
+    if isinstance(rid, bool) or not isinstance(rid, str | int) or not str(rid).strip():
+        return None  # the connector rejects a missing or malformed id
+    text = str(rid).strip()
+    first = ids.claim(text, orjson.dumps(record, option=orjson.OPT_SORT_KEYS), line)
+    if first is None:
+        return None
+    return Reject(line, text, "record_id", f"record_id {text!r} is already used on line "
+                                           f"{first} by a different record")
+
+
+def _save(checkpoint: Path, state: dict[str, object]) -> None:
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    tmp = checkpoint.with_suffix(".tmp")
+    tmp.write_bytes(orjson.dumps(state))
+    os.replace(tmp, checkpoint)  # atomic: a kill never leaves half a checkpoint
+
+
 def _checkpoint_path(directory: Path, source: str, path: Path, party: str) -> Path:
     stat = path.stat()
     ident = f"{source}\0{path.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\0{party}"
@@ -99,15 +145,22 @@ def ingest(driver: neo4j.Driver, database: str, source: str, path: Path,
                   if options.checkpoint_dir else None)
 
     summary = IngestSummary(source=source, file=str(path), rejects_file=str(rejects_path))
+    die = _kill_switch()
     if checkpoint and checkpoint.exists():
         saved = orjson.loads(checkpoint.read_bytes())
         summary.resumed_from_line = int(saved["line"])
         for key in ("read", "created", "updated", "unchanged", "rejected", "batches"):
             setattr(summary, key, int(saved[key]))
+        owed = set(saved.get("owed", ()))
+        if owed and on_batch:  # the killed run committed these but never re-scored them
+            on_batch(owed)
+            summary.subjects |= owed
+            _save(checkpoint, {**saved, "owed": []})
     else:
         rejects_path.unlink(missing_ok=True)
 
     began = time.monotonic()
+    done_before = summary.batches
     # Mapping (Python) and writing (Neo4j) overlap: the reader thread maps batch N+1
     # while a writer thread commits batch N. Batches are committed, and checkpointed,
     # strictly in file order, so a resume point is always a fully written prefix.
@@ -116,6 +169,8 @@ def ingest(driver: neo4j.Driver, database: str, source: str, path: Path,
 
     def commit(job: _Batch) -> None:
         counts = writer.write(job.rows, datetime.now(UTC)) if job.rows else WriteCounts()
+        batch_number = summary.batches - done_before + 1
+        die("after_commit", batch_number)
         summary.created += counts.created
         summary.updated += counts.updated
         summary.unchanged += counts.unchanged
@@ -129,16 +184,18 @@ def ingest(driver: neo4j.Driver, database: str, source: str, path: Path,
                 for reject in job.rejects:
                     out.write(orjson.dumps(reject.as_dict()) + b"\n")
         summary.batches += 1
+        owed = sorted(touched) if on_batch else []
+        state: dict[str, object] = {
+            "line": job.line, "read": job.read, "rejected": job.rejected,
+            **{k: getattr(summary, k) for k in ("created", "updated", "unchanged", "batches")}}
         if checkpoint:
-            checkpoint.parent.mkdir(parents=True, exist_ok=True)
-            state = {"read": job.read, "rejected": job.rejected,
-                     **{k: getattr(summary, k) for k in
-                        ("created", "updated", "unchanged", "batches")}}
-            tmp = checkpoint.with_suffix(".tmp")
-            tmp.write_bytes(orjson.dumps({"line": job.line, **state}))
-            os.replace(tmp, checkpoint)  # atomic: a kill never leaves half a checkpoint
+            _save(checkpoint, {**state, "owed": owed})
+        die("after_checkpoint", batch_number)
         if on_batch and touched:
             on_batch(touched)
+        die("after_rescore", batch_number)
+        if checkpoint and owed:
+            _save(checkpoint, {**state, "owed": []})
         if progress:
             progress(job.position, reader.size, job.read)
 
@@ -164,14 +221,17 @@ def ingest(driver: neo4j.Driver, database: str, source: str, path: Path,
 
     try:
         ctx = Context.now(pii_key)
+        ids = RecordIds()  # rebuilt from the skipped lines on a resume
         for line, item in reader:
             if failure:
                 break
+            reused = None if isinstance(item, Reject) else _reuse(ids, item, line)
             if line <= summary.resumed_from_line:
                 continue
             summary.read += 1
             last_line = line
-            mapped = item if isinstance(item, Reject) else connector.map(item, line, ctx)
+            mapped = (item if isinstance(item, Reject) else reused
+                      or connector.map(item, line, ctx))
             if isinstance(mapped, Reject):
                 summary.rejected += 1
                 pending_rejects.append(mapped)

@@ -7,7 +7,9 @@ left unchanged their fact. The statement model (see schema/model.md):
 * ``first_seen``/``first_party`` are set once; ``last_seen`` on every sighting;
 * ``src_party``, ``src_record``, ``stated_at``, ``received_at`` describe the version held;
 * a row whose content hash ``h`` differs from the stored one first copies the old version
-  into a ``:Revision`` (nothing is overwritten silently), then sets the new one;
+  into a ``:Revision`` (nothing is overwritten silently; ``of_key`` = the row's key), then
+  sets the new one — unless that Revision shows the row's own record already stated it
+  (a replay of a superseded statement changes nothing, so replays are no-ops);
 * a subject, store or platform that is referenced before it is known is created as a
   stub (``stub: true``) rather than dropped.
 """
@@ -18,22 +20,34 @@ from functools import cache
 
 COUNTS = """
 RETURN sum(CASE WHEN before IS NULL THEN 1 ELSE 0 END) AS created,
-       sum(CASE WHEN before IS NOT NULL AND before <> row.h THEN 1 ELSE 0 END) AS updated,
+       sum(CASE WHEN before IS NOT NULL AND changes THEN 1 ELSE 0 END) AS updated,
        count(*) AS total"""
 
 
-def upsert(var: str, pattern: str, label: str, what: str = "row") -> str:
-    """MERGE ``pattern`` (binding ``var``) and apply the statement model to it."""
+def upsert(var: str, pattern: str, label: str) -> str:
+    """MERGE ``pattern`` (binding ``var``) and apply the statement model to it.
+
+    ``applied`` is true for a row that this party's record already stated and a later
+    record superseded (its version is a Revision): a replay of an old statement.
+    ``changes`` is true only for a row that creates or updates the fact; it also gates the
+    side effects that follow (linking a contact, ending an old address or representative),
+    so that replaying a statement, old or current, changes nothing.
+    """
     return f"""
 MERGE {pattern}
 ON CREATE SET {var}.first_seen = $now, {var}.first_party = $party
 WITH *, {var}.h AS before
-FOREACH (_ IN CASE WHEN before IS NOT NULL AND before <> {what}.h THEN [1] ELSE [] END |
-  CREATE (rev:Revision) SET rev = properties({var}), rev.of = '{label}',
+WITH *, CASE WHEN before IS NULL OR before = row.h THEN false ELSE EXISTS {{
+  MATCH (old:Revision {{of_key: row.key}})
+  WHERE old.of = '{label}' AND old.h = row.h AND old.src_record = row.record
+    AND old.src_party = $party }} END AS applied
+WITH *, (before IS NULL OR before <> row.h) AND NOT applied AS changes
+FOREACH (_ IN CASE WHEN before IS NOT NULL AND changes THEN [1] ELSE [] END |
+  CREATE (rev:Revision) SET rev = properties({var}), rev.of = '{label}', rev.of_key = row.key,
          rev.superseded_at = $now)
-FOREACH (_ IN CASE WHEN before IS NULL OR before <> {what}.h THEN [1] ELSE [] END |
-  SET {var} += {what}.props, {var}.h = {what}.h, {var}.src_party = $party,
-      {var}.src_record = {what}.record, {var}.stated_at = {what}.stated,
+FOREACH (_ IN CASE WHEN changes THEN [1] ELSE [] END |
+  SET {var} += row.props, {var}.h = row.h, {var}.src_party = $party,
+      {var}.src_record = row.record, {var}.stated_at = row.stated,
       {var}.received_at = $now)
 SET {var}.last_seen = $now
 WITH *"""
@@ -47,10 +61,11 @@ ON CREATE SET {var}.stub = true, {var}.division = substring({key}, 2, 6),
 
 
 def _contact(rel: str, label: str, var: str, owner: str, ref: str, extra: str) -> str:
-    """Link ``owner`` to a shared contact point; a changed one ends the old link."""
+    """Link ``owner`` to a shared contact point; a changed one ends the old link (only when
+    the row changes its fact: a replay must not end what a newer record linked)."""
     return f"""
-CALL ({owner}, row) {{
-  WITH {owner}, row WHERE {ref} IS NOT NULL
+CALL ({owner}, row, changes) {{
+  WITH {owner}, row WHERE {ref} IS NOT NULL AND changes
   MERGE ({var}:{label} {{key: {ref}.key}})
   ON CREATE SET {extra}, {var}.first_seen = $now, {var}.first_party = $party
   MERGE ({owner})-[l:{rel}]->({var})
@@ -85,16 +100,17 @@ def role(kind: str, holder: str) -> str:
 MERGE (h:Person {key: row.person.key})
 ON CREATE SET h.first_seen = $now, h.first_party = $party
 SET h.name = row.person.name, h.id_masked = row.person.id_masked, h.last_seen = $now
-WITH *"""
-                + _contact("REACHABLE_AT", "Phone", "ph", "h", "row.phone",
-                           "ph.masked = row.phone.masked"))
+WITH *""")
     body = upsert("r", f"(h)-[r:{rel}]->(s)", rel)
+    if holder == "person":  # after the upsert: a replayed old statement links no old phone
+        body += _contact("REACHABLE_AT", "Phone", "ph", "h", "row.phone",
+                         "ph.masked = row.phone.masked")
     if rel == "LEGAL_REP_OF":
         # A subject has one legal representative at a time: a new open one ends the others.
         body += """
 WITH *
-CALL (s, h, row) {
-  WITH s, h, row WHERE row.props.end IS NULL
+CALL (s, h, row, changes) {
+  WITH s, h, row WHERE row.props.end IS NULL AND changes
   OPTIONAL MATCH (other)-[o:LEGAL_REP_OF]->(s) WHERE other <> h AND o.end IS NULL
   SET o.end = coalesce(row.props.start, left(row.stated, 10))
 }"""

@@ -56,14 +56,50 @@ def party_type(driver: neo4j.Driver, database: str, party: str) -> str:
     return str(records[0]["type"])
 
 
-def group_rows(rows: Iterable[Row]) -> dict[str, list[dict[str, Any]]]:
-    """Rows by kind, each with its content hash, kinds in write order."""
-    by_kind: dict[str, list[dict[str, Any]]] = defaultdict(list)
+def _claims(kind: str, data: dict[str, Any]) -> tuple[str, ...]:
+    """What a row compares and sets beyond its own key: two rows in one statement that
+    claim the same thing would both see the pre-statement graph (Cypher's ``Eager``)."""
+    claims = [f"key:{data['key']}"]
+    if kind.startswith("role:legal_representative"):
+        claims.append(f"rep:{data['uscc']}")  # a new open one ends the subject's others
+    if kind.endswith(":person") and data.get("phone"):
+        claims.append(f"person:{data['person']['key']}")  # a new phone ends the old one
+    return tuple(claims)
+
+
+Wave = tuple[str, list[dict[str, Any]]]
+
+
+def group_rows(rows: Iterable[Row]) -> list[Wave]:
+    """The statements a batch runs, in order: ``(kind, rows)`` with each row's content hash.
+
+    Kinds go in write order. Within a kind, rows that claim the same key go to successive
+    waves in file order, so a later record about a fact is applied after (and compared
+    with) the earlier one: the last one wins and the earlier version becomes a Revision,
+    exactly as if they had come in separate files.
+    """
+    by_kind: dict[str, list[list[dict[str, Any]]]] = defaultdict(list)
+    taken: dict[str, list[set[str]]] = defaultdict(list)
     for row in rows:
         data = dict(row.data)
         data["h"] = content_hash(data)
-        by_kind[row.kind].append(data)
-    return {kind: by_kind[kind] for kind in sorted(by_kind, key=_kind_order)}
+        waves, claimed = by_kind[row.kind], taken[row.kind]
+        claims = _claims(row.kind, data)
+        # After the last wave holding any of its claims (so file order is kept).
+        index = next((i + 1 for i in range(len(claimed) - 1, -1, -1)
+                      if any(c in claimed[i] for c in claims)), 0)
+        if index == len(waves):
+            waves.append([])
+            claimed.append(set())
+        waves[index].append(data)
+        claimed[index].update(claims)
+    return [(kind, wave) for kind in sorted(by_kind, key=_kind_order)
+            for wave in by_kind[kind]]
+
+
+def _counts(record: neo4j.Record) -> WriteCounts:
+    created, updated = int(record["created"]), int(record["updated"])
+    return WriteCounts(created, updated, int(record["total"]) - created - updated)
 
 
 async def write_async(driver: neo4j.AsyncDriver, database: str, party: str,
@@ -73,12 +109,10 @@ async def write_async(driver: neo4j.AsyncDriver, database: str, party: str,
 
     async def work(tx: neo4j.AsyncManagedTransaction) -> WriteCounts:
         counts = WriteCounts()
-        for kind, data in grouped.items():
+        for kind, data in grouped:
             result = await tx.run(ingest_cypher.statement(kind), rows=data, party=party,
                                   now=now.isoformat())
-            record = await result.single(strict=True)
-            created, updated = int(record["created"]), int(record["updated"])
-            counts.add(WriteCounts(created, updated, int(record["total"]) - created - updated))
+            counts.add(_counts(await result.single(strict=True)))
         return counts
 
     async with driver.session(database=database) as session:
@@ -101,19 +135,16 @@ class GraphWriter:
         return set(records[0]["usccs"])
 
     def write(self, rows: Iterable[Row], now: datetime) -> WriteCounts:
-        by_kind = group_rows(rows)
-        if not by_kind:
+        grouped = group_rows(rows)
+        if not grouped:
             return WriteCounts()
         stamp = now.isoformat()
 
         def work(tx: neo4j.ManagedTransaction) -> WriteCounts:
             counts = WriteCounts()
-            for kind in by_kind:
-                record = tx.run(ingest_cypher.statement(kind), rows=by_kind[kind],
-                                party=self.party, now=stamp).single(strict=True)
-                created, updated = int(record["created"]), int(record["updated"])
-                counts.add(WriteCounts(created, updated,
-                                       int(record["total"]) - created - updated))
+            for kind, data in grouped:
+                counts.add(_counts(tx.run(ingest_cypher.statement(kind), rows=data,
+                                          party=self.party, now=stamp).single(strict=True)))
             return counts
 
         with self.driver.session(database=self.database) as session:

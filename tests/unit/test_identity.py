@@ -23,6 +23,12 @@ def test_known_good_usccs_validate(code: str) -> None:
     ("91350100M000100Y4", "18 characters, got 17"),
     ("91350100M0001I0Y43", "not allowed in a USCC: I"),
     ("9135A100M000100Y43", "division code"),
+    # A valid check character is not enough (issue #12: eighteen zeros were accepted).
+    ("000000000000000000", "registration authority"),
+    (uscc.make("B1350100M000100Y4"), "registration authority"),
+    (uscc.make("90350100M000100Y4"), "organisation kind"),
+    (uscc.make("91000000M000100Y4"), "GB/T 2260"),
+    (uscc.make("91990100M000100Y4"), "GB/T 2260"),
 ])
 def test_bad_usccs_say_why(raw: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
