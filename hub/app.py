@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 
 import neo4j
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from hub import __version__
+from hub.api.body_limit import BodyLimit
 from hub.api.context import Services
 from hub.api.limits import DataBudget, RateLimiter
 from hub.api.metrics import Metrics
@@ -150,4 +152,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", HubWebSocketGraphQL(view.schema, settings)),
     ]
     routes += auth_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan)
+    # Outside routing: oversized or slow bodies are refused before authentication.
+    limits = Middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                        timeout=settings.client_timeout)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[limits])
