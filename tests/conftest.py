@@ -39,6 +39,8 @@ def make_settings(**overrides: object) -> Settings:
         "neo4j_pagecache": os.environ.get("HUB_NEO4J_PAGECACHE", "512m"),
         "state_dir": PROJECT_ROOT / ".hub",
         "pii_key": "test-pii-key-not-for-production",
+        # A loaded CI machine can take seconds per query; fault tests set their own bound.
+        "db_timeout": float(os.environ.get("HUB_DB_TIMEOUT", "30")),
     }
     base.update(overrides)
     return Settings(**base)  # type: ignore[arg-type]
