@@ -18,6 +18,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from hub.api.cost import Budget, measure
+from hub.api.metrics import root_field_label, set_operation_label
 
 
 @lru_cache(maxsize=8)
@@ -43,4 +44,7 @@ class DocumentValidation(SchemaExtension):
             else:
                 ctx.pre_execution_errors = self.validate(schema, document,
                                                          tuple(ctx.validation_rules))
+                if not ctx.pre_execution_errors:
+                    set_operation_label(root_field_label(schema, document,
+                                                         ctx.operation_name))
         yield
