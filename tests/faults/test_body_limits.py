@@ -6,6 +6,7 @@ client that never finished its request head or body held its connection forever.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -16,6 +17,9 @@ import httpx
 import orjson
 import pytest
 import uvicorn
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
 from hub.api.serving import HeadDeadline, uvicorn_options
 from hub.settings import Settings
@@ -121,3 +125,27 @@ def test_slow_clients_are_timed_out(port: int) -> None:
     # An idle keep-alive connection is closed too (uvicorn's timeout_keep_alive).
     seconds, raw = exchange(port, b"GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n")
     assert raw.startswith(b"HTTP/1.1 200") and seconds < 5
+
+
+def closed_with(port: int, messages: list[str]) -> int | None:
+    """Send ``messages`` on a graphql-transport-ws socket; the close code the hub sent."""
+    async def run() -> int | None:
+        async with connect(f"ws://127.0.0.1:{port}/graphql", open_timeout=10,
+                           subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+            try:
+                for message in messages:
+                    await ws.send(message)
+                async with asyncio.timeout(10):
+                    while True:
+                        await ws.recv()
+            except ConnectionClosed as closed:
+                return closed.rcvd.code if closed.rcvd else None
+        return None  # pragma: no cover - the loop ends by ConnectionClosed
+
+    return asyncio.run(run())
+
+
+def test_websocket_frames_and_message_rates_are_bounded(port: int) -> None:
+    assert closed_with(port, ["x" * (2 * LIMIT)]) == 1009  # message too big
+    ping = orjson.dumps({"type": "ping"}).decode()
+    assert closed_with(port, [ping] * 200) == 4429  # too many messages
