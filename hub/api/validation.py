@@ -18,7 +18,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from hub.api.cost import Budget, measure
-from hub.api.metrics import root_field_label, set_operation_label
+from hub.api.operation_label import root_field_label, set_operation_label
 
 
 @lru_cache(maxsize=8)

@@ -32,7 +32,7 @@ from strawberry.types.graphql import OperationType
 
 from hub.api.context import Context
 from hub.api.errors import ApiError
-from hub.api.metrics import operation_label, set_operation_label
+from hub.api.operation_label import operation_label, set_operation_label
 from hub.api.persisted import Manifest, PersistedError
 from hub.audit import AuditEntry
 from hub.auth import BearerTokenError, authenticate, bearer_error_response
