@@ -41,6 +41,10 @@ class HeadDeadline(_Base):
         if self.cycle is not before:
             self._disarm()  # the head is complete: the body has its own deadline
 
+    def handle_websocket_upgrade(self, *args: Any) -> None:
+        self._disarm()  # the transport now belongs to the WebSocket protocol
+        super().handle_websocket_upgrade(*args)
+
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)

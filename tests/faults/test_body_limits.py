@@ -149,3 +149,18 @@ def test_websocket_frames_and_message_rates_are_bounded(port: int) -> None:
     assert closed_with(port, ["x" * (2 * LIMIT)]) == 1009  # message too big
     ping = orjson.dumps({"type": "ping"}).decode()
     assert closed_with(port, [ping] * 200) == 4429  # too many messages
+
+
+def test_a_websocket_outlives_the_head_deadline(port: int) -> None:
+    async def run() -> float:
+        started = time.monotonic()
+        async with connect(f"ws://127.0.0.1:{port}/graphql", open_timeout=10,
+                           subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+            while time.monotonic() - started < 3 * TIMEOUT:
+                await ws.send(orjson.dumps({"type": "ping"}).decode())
+                async with asyncio.timeout(5):
+                    assert orjson.loads(await ws.recv())["type"] == "pong"
+                await asyncio.sleep(0.25)  # pacing, under the message-rate limit
+        return time.monotonic() - started
+
+    assert asyncio.run(run()) >= 3 * TIMEOUT
