@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from hub import __version__
 from hub.access_log import AccessLog
+from hub.api.body_limit import BodyLimit
 from hub.api.context import Services
 from hub.api.limits import build_limits
 from hub.api.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
@@ -30,13 +31,15 @@ from hub.auth import auth_routes
 from hub.credit.engine import make_ingest_hook
 from hub.delivery.worker import run_webhook_worker
 from hub.graph import migrations
-from hub.graph.driver import async_driver, connection, sync_driver
+from hub.graph.breaker import CircuitBreaker
+from hub.graph.driver import api_drivers, connection, unguarded
 from hub.policy.compiled import PolicyBook
 from hub.scheduler import run_scheduler
 from hub.settings import Settings, get_settings
 
 log = logging.getLogger("hub.app")
 MIGRATION_RETRY_SECONDS = 5.0
+BREAKER_COOLDOWN = 1.0  # seconds between probes of a database known to be down
 
 
 @dataclass
@@ -57,7 +60,7 @@ async def _migrate_until_done(state: HubState) -> None:
     """Apply migrations, retrying while the database is unreachable."""
     while True:
         try:
-            applied = await migrations.migrate(state.driver, state.database,
+            applied = await migrations.migrate(unguarded(state.driver), state.database,
                                                state.settings.schema_dir)
         except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired, OSError):
             log.warning("database unavailable; migrations will be retried",
@@ -101,12 +104,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         conn = connection(settings)
-        driver = async_driver(conn)
+        # Requests use the async driver; the credit engine is synchronous (batch work, run
+        # in threads) and gets its own sync driver. One breaker guards both: while the
+        # database is down every request answers 503 at once (hub.graph.breaker).
+        app.state.breaker = CircuitBreaker(BREAKER_COOLDOWN)
+        driver, engine_driver = api_drivers(conn, settings.db_timeout, app.state.breaker)
         state = HubState(settings=settings, driver=driver, database=conn.database)
         app.state.hub = state
-        # The credit engine is synchronous (batch work, run in threads): it gets its own
-        # small sync driver; requests use the async one.
-        engine_driver = sync_driver(conn)
         state.engine_driver = engine_driver
         state.after_write = make_ingest_hook(engine_driver, conn.database, settings)
         app.state.metrics = metrics
@@ -123,7 +127,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # An edited migration fails start-up here; an unreachable database does not:
             # the hub comes up unready and keeps retrying.
             with contextlib.suppress(neo4j.exceptions.ServiceUnavailable, OSError):
-                await migrations.migrate(driver, conn.database, settings.schema_dir)
+                await migrations.migrate(unguarded(driver), conn.database,
+                                         settings.schema_dir)
                 state.migrated = True
             if not state.migrated:
                 state.tasks.append(asyncio.create_task(_migrate_until_done(state)))
@@ -160,4 +165,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         WebSocketRoute("/graphql", HubWebSocketGraphQL(view.schema, settings)),
     ]
     routes += auth_routes(settings)
-    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(AccessLog)])
+    # Outside routing: oversized or slow bodies are refused before authentication.
+    limits = Middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                        timeout=settings.client_timeout)
+    return Starlette(routes=routes, lifespan=lifespan,
+                     middleware=[Middleware(AccessLog), limits])

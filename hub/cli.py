@@ -140,6 +140,7 @@ def serve(
 
     from hub import logs
     from hub.api.persisted import Manifest
+    from hub.api.serving import uvicorn_options
     from hub.graph.driver import connection
 
     settings = get_settings()
@@ -155,7 +156,7 @@ def serve(
         _metrics_dir(settings.state_dir / "metrics")
     uvicorn.run("hub.app:create_app", factory=True, host=host or settings.host,
                 port=port or settings.port, workers=workers, log_config=None,
-                access_log=False, proxy_headers=False)
+                access_log=False, proxy_headers=False, **uvicorn_options(settings))
 
 
 def _metrics_dir(directory: Path) -> None:

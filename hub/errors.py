@@ -120,6 +120,20 @@ class Conflict(HubError):
     http_status = 409
 
 
+class RequestTimeout(HubError):
+    """The request body did not arrive in time (``HUB_CLIENT_TIMEOUT``)."""
+
+    code = "REQUEST_TIMEOUT"
+    http_status = 408
+
+
+class PayloadTooLarge(HubError):
+    """The request body is over ``HUB_MAX_BODY_BYTES`` (refused before it is read)."""
+
+    code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
+
+
 class RateLimited(HubError):
     code = "RATE_LIMITED"
     http_status = 429

@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     max_tokens: int = Field(default=2000, ge=100, le=100_000)
     max_page_size: int = Field(default=100, ge=1, le=1000)
     max_cost: int = Field(default=50_000, ge=100)  # static cost estimate per request
+    # Bodies above this are refused (413) before authentication and before buffering.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Seconds a client may take to send a request's head or body (then 408 / closed);
+    # idle keep-alive connections close after keep_alive_timeout.
+    client_timeout: float = Field(default=10.0, gt=0, le=300)
+    keep_alive_timeout: int = Field(default=5, ge=1, le=300)
+    # Seconds a request may wait on the database before answering 503 (hub.graph.breaker).
+    db_timeout: float = Field(default=2.0, gt=0, le=120)
     rate_limit_per_second: float = Field(default=500.0, ge=0)  # 0 disables
     rate_limit_burst: float = Field(default=1000.0, ge=1)
     # Redis shared by every worker and replica for rate limits and data budgets; unset:

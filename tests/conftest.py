@@ -42,6 +42,8 @@ def make_settings(**overrides: object) -> Settings:
         # Background escalation would move the tests' alerts under them; the scheduler's
         # own tests switch it on.
         "scheduler_enabled": False,
+        # A loaded CI machine can take seconds per query; fault tests set their own bound.
+        "db_timeout": float(os.environ.get("HUB_DB_TIMEOUT", "30")),
     }
     base.update(overrides)
     return Settings(**base)  # type: ignore[arg-type]

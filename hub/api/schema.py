@@ -11,17 +11,14 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
-from strawberry.extensions.max_aliases import create_validator as alias_validator
-from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext, Info
 
 from hub import __version__
 from hub.api import compliance, listing, mutations, portrait, related, supervision
 from hub.api.context import Context
-from hub.api.cost import cost_rule
+from hub.api.cost import Budget
 from hub.api.execution import FastExecutionContext
 from hub.api.listing import AlertFilter, SubjectFilter, SubjectOrder
 from hub.api.mutations import (
@@ -47,6 +44,7 @@ from hub.api.types import (
     Relation,
     SubjectConnection,
 )
+from hub.api.validation import DocumentValidation
 from hub.settings import Settings
 
 CtxInfo = Info[Context, None]
@@ -223,11 +221,12 @@ class HubSchema(strawberry.Schema):
 def build_schema(settings: Settings) -> strawberry.Schema:
     # The validation rules are built once: the validation cache is keyed by the rule
     # classes, so rules re-created per request would make every request miss it.
-    rules: list[Any] = [
-        depth_validator(settings.max_query_depth, None),
-        alias_validator(settings.max_aliases),
-        cost_rule(settings.max_cost, settings.max_page_size),
-    ]
+    # Selections, aliases, depth, overlaps and cost are one linear walk (hub.api.cost), run
+    # before graphql-core's rules by DocumentValidation (hub.api.validation).
+    budget = Budget(max_fields=settings.max_tokens, max_aliases=settings.max_aliases,
+                    max_depth=settings.max_query_depth, max_cost=settings.max_cost,
+                    page_size=settings.max_page_size)
+    rules: list[Any] = []
     if settings.production:
         rules.append(NoSchemaIntrospectionCustomRule)
     # Factories, not instances: strawberry builds one per request (the parser and
@@ -236,7 +235,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ParserCache(maxsize=1024),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=1024),
+        lambda: DocumentValidation(budget, maxsize=1024),
     ]
     # Masking of internal errors happens in hub.api.view.classify (codes + logging).
     return HubSchema(

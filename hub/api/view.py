@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import time
 from contextvars import ContextVar
 from typing import Any
@@ -25,10 +24,14 @@ from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from hub.api.context import Context
+from hub.api.operation_label import operation_label, set_operation_label
 from hub.api.persisted import Manifest, PersistedError
 from hub.audit import AuditEntry
 from hub.auth import BearerTokenError, authenticate, bearer_error_response
@@ -108,30 +111,46 @@ class HubGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
+    async def execute_operation(self, request: Any, request_adapter: Any, request_data: Any,
+                                context: Any, root_value: Any, sub_response: Any) -> Any:
+        # One operation per request, never streamed: subscriptions are WebSocket-only.
+        if isinstance(request_data, list):  # pragma: no cover - batching is off
+            raise HTTPException(400, "Batching is not supported.")
+        return await self.execute_single(request, request_adapter, sub_response, context,
+                                         root_value, request_data)
+
+    async def execute_single(self, request: Any, request_adapter: Any, sub_response: Any,
+                             context: Any, root_value: Any, request_data: Any
+                             ) -> ExecutionResult:
+        # The operation's type is the selected operation's, from the parsed document
+        # (strawberry raises before executing when it is not allowed here).
+        allowed = ({OperationType.QUERY} if request_adapter.method == "GET"
+                   else {OperationType.QUERY, OperationType.MUTATION})
+        try:
+            return await self.schema.execute(
+                request_data.query, root_value=root_value,
+                variable_values=request_data.variables, context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions)
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type == OperationType.SUBSCRIPTION:
+                raise HTTPException(400, "Subscriptions are served over WebSocket "
+                                    "(graphql-transport-ws) at /graphql, not over HTTP."
+                                    ) from None
+            raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)
+                                ) from None
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from None
+        except MissingQueryError:
+            raise HTTPException(400, "No GraphQL query found in the request") from None
+
     async def parse_http_body(self, request: Any) -> Any:
         data = await super().parse_http_body(request)
         text = _PERSISTED.get()
         if text is not None and isinstance(data, GraphQLRequestData):
             data.query = text
         return data
-
-
-_SUBSCRIPTION = re.compile(rb'"query"\s*:\s*"\s*subscription\b')
-_FIRST_FIELD = re.compile(r"\{\s*(?:[_A-Za-z]\w*\s*:\s*)?([_A-Za-z][_0-9A-Za-z]*)")
-
-
-def operation_name(body: bytes) -> str:
-    """A metrics label: the first root field. Client-chosen operation names are not
-    used, so the label's cardinality stays bounded by the schema."""
-    try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return "invalid"
-    query = data.get("query") if isinstance(data, dict) else None
-    if not isinstance(query, str):
-        return "invalid"
-    found = _FIRST_FIELD.search(query)
-    return found.group(1)[:64] if found else "invalid"
 
 
 def error_response(status: int, code: str, message: str,
@@ -169,9 +188,6 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
                 return bearer_error_response(exc)
             except _UNAVAILABLE:
                 return unavailable()
-        if _SUBSCRIPTION.search(body):
-            return error_response(400, BadRequest.code, "Subscriptions are served over "
-                                  "WebSocket (graphql-transport-ws) at /graphql, not over HTTP.")
         persisted_only = principal is not None and services.policies.persisted_only(
             principal.party_type, principal.party_id)
         text = None
@@ -184,6 +200,7 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
             except PersistedError as exc:
                 return error_response(exc.http_status, exc.code, exc.message)
         _PERSISTED.set(text)
+        set_operation_label("invalid")  # until a document passes validation
         ctx = Context(state=state, services=services, principal=principal, query_hash=digest)
         request.state.error_codes = []
         try:
@@ -206,8 +223,7 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
             response.headers[key] = value
         if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
             response.headers["content-type"] = GRAPHQL_RESPONSE
-        label = operation_name(orjson.dumps({"query": text}) if text else body)
-        request.app.state.metrics.observe(label, response.status_code,
+        request.app.state.metrics.observe(operation_label(), response.status_code,
                                           time.perf_counter() - started, codes)
         return response
 

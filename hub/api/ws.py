@@ -9,7 +9,11 @@ header. Refusals close the socket with the protocol's codes:
 * no token → ``4401 Unauthorized``;
 * a token that is invalid, expired, revoked, or whose party/client is disabled →
   ``4403 Forbidden`` (also audited, like a refused HTTP request);
-* the database unreachable while checking → ``1013 Try Again Later``.
+* the database unreachable while checking → ``1013 Try Again Later``;
+* more than ``MESSAGES_PER_SECOND`` messages a second (after a burst of
+  ``MESSAGE_BURST``) → ``4429 Too many messages``. Frames are bounded by uvicorn's
+  ``ws_max_size`` (``HUB_MAX_BODY_BYTES``, set by ``hub serve``); subscriptions per
+  connection by ``max_subscriptions_per_connection``.
 
 Scope and purpose are checked per subscription by the resolver (``ctx.authorize``).
 The legacy ``graphql-ws`` subprotocol is not offered: it has no defined way to refuse.
@@ -37,6 +41,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from strawberry.types.unset import UnsetType
 
 from hub.api.context import Context
+from hub.api.limits import LocalRateLimiter
 from hub.api.persisted import Manifest
 from hub.api.view import HubGraphQL
 from hub.audit import AuditEntry
@@ -45,6 +50,8 @@ from hub.settings import Settings
 
 _UNAVAILABLE = (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired,
                 ConnectionError, TimeoutError)
+MESSAGES_PER_SECOND = 10.0
+MESSAGE_BURST = 50.0
 
 
 @dataclass
@@ -66,6 +73,20 @@ class Refused(Exception):
 
 
 class HubTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    _messages: LocalRateLimiter | None = None
+    _closed = False
+
+    async def handle_message(self, message: Any) -> None:
+        if self._closed:
+            return
+        if self._messages is None:  # one bucket per connection
+            self._messages = LocalRateLimiter(MESSAGES_PER_SECOND, MESSAGE_BURST)
+        if self._messages.take_now("connection"):
+            self._closed = True
+            await self.websocket.close(code=4429, reason="Too many messages")
+            return
+        await super().handle_message(message)
+
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
         try:
             await super().handle_connection_init(message)

@@ -128,13 +128,14 @@ def test_database_down_gives_503_without_details(world: World, hub_settings: Set
     port = free_port()
     settings = hub_settings.model_copy(update={
         "key_dir": tmp_path / "keys", "audit_dir": tmp_path / "audit3",
-        "migrate_on_start": False,
+        "migrate_on_start": False, "db_timeout": 2.0,
         "neo4j": Neo4jSettings(uri=f"bolt://127.0.0.1:{port}", password="x")})  # type: ignore[arg-type]
     with live_server(settings) as url:
         response = httpx.post(f"{url}/graphql", json={
             "query": STATUS % "ONBOARDING_CHECK", "variables": {"c": [IN_JJ]}},
             headers={"authorization": f"Bearer {world.tokens['party-plat-01']}"}, timeout=60)
         assert response.status_code == 503
+        assert response.elapsed.total_seconds() < 2.0 + 2.5  # HUB_DB_TIMEOUT, loaded CI
         assert response.headers["retry-after"] == "5"
         assert codes(response.json()) == ["UNAVAILABLE"]
         assert str(port) not in response.text and "bolt" not in response.text
@@ -167,9 +168,18 @@ def test_production_hardening(world: World, hub_settings: Settings, tmp_path: Pa
 
 def test_metrics_endpoint(world: World) -> None:
     world.data(None, "query Probe { version }")
+    world.data(None, "query { ...V } fragment V on Query { v: version }")
+    # Unauthenticated junk must not mint labels: only validated root fields do.
+    for junk in ("{ made_up_field_1 }", "{ made_up_field_2 { x } }", "not graphql {",
+                 "query { ...Missing }"):
+        world.gql(None, junk)
     text = httpx.get(f"{world.url}/metrics").text
-    assert 'hub_requests_total{operation="version",status="200"}' in text
+    assert 'hub_requests_total{operation="version",status="200"} 2' in text
     assert "hub_request_seconds_bucket" in text
+    assert "made_up" not in text and "Missing" not in text
+    labels = {line.split('operation="')[1].split('"')[0] for line in text.splitlines()
+              if line.startswith("hub_requests_total{")}
+    assert labels == {"version", "invalid"}
 
 
 def test_subscription_over_http_is_a_clear_400(world: World) -> None:
@@ -177,3 +187,15 @@ def test_subscription_over_http_is_a_clear_400(world: World) -> None:
                                           "purpose: PERIODIC_SWEEP) { id } }")
     assert response.status_code == 400
     assert "WebSocket" in response.json()["errors"][0]["message"]
+    # The type is the selected operation's, from the parsed document (not a regex).
+    mixed = ("query A { version } "
+             "subscription B { alertNotifications(purpose: PERIODIC_SWEEP) { id } }")
+    for name, status in (("B", 400), ("A", 200)):
+        answer = httpx.post(f"{world.url}/graphql", timeout=30, json={
+            "query": mixed, "operationName": name},
+            headers={"authorization": f"Bearer {world.tokens['party-plat-01']}"})
+        assert answer.status_code == status, answer.text
+        assert "INTERNAL" not in answer.text
+    assert "WebSocket" in httpx.post(f"{world.url}/graphql", timeout=30, json={
+        "query": " # comment\n subscription { alertNotifications(purpose: PERIODIC_SWEEP) "
+                 "{ id } }"}).json()["errors"][0]["message"]

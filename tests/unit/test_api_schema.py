@@ -33,20 +33,21 @@ def test_depth_limit_counts_nested_selections() -> None:
 
 
 def test_cost_budget_refuses_expensive_nesting() -> None:
-    from graphql import parse, validate
+    from graphql import parse
 
-    from hub.api.cost import cost_rule
+    from hub.api.cost import Budget, measure
     from hub.api.schema import build_schema
     from hub.settings import Settings
 
     schema = build_schema(Settings())._schema
-    rule = cost_rule(1000, 100)
-    cheap = validate(schema, parse("""{ subjects(purpose: SUPERVISION, first: 10) {
-        edges { node { uscc name } } } }"""), [rule])
-    assert cheap == []
-    costly = validate(schema, parse("""query { ...F } fragment F on Query {
+    budget = Budget(max_fields=2000, max_aliases=30, max_depth=10, max_cost=1000,
+                    page_size=100)
+    cheap = measure(schema, parse("""{ subjects(purpose: SUPERVISION, first: 10) {
+        edges { node { uscc name } } } }"""), budget)
+    assert cheap is None
+    costly = measure(schema, parse("""query { ...F } fragment F on Query {
         creditEvaluations(purpose: SUPERVISION, first: 100) { edges { node { id uscc issuer
         grade provenance { party record statedAt receivedAt firstSeen lastSeen } } } }
         subjects(purpose: SUPERVISION) { edges { node { uscc name kind division status } } } }"""),
-        [rule])
-    assert costly and "estimated cost" in costly[0].message
+        budget)
+    assert costly and "estimated cost" in costly.message
