@@ -107,7 +107,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         state.after_write = make_ingest_hook(engine_driver, conn.database, settings)
         app.state.metrics = metrics
         app.state.persisted = manifest
-        audit = await AuditLog.from_settings(settings)
+        audit = await AuditLog.from_settings(settings, driver, conn.database)
         app.state.services = Services(
             policies=policies, audit=audit,
             rate=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import time
@@ -32,6 +31,7 @@ from hub.api.context import Context
 from hub.api.errors import ApiError
 from hub.api.persisted import Manifest, PersistedError
 from hub.audit import AuditEntry
+from hub.audit.request import http_hash
 from hub.auth import BearerTokenError, authenticate, bearer_error_response
 from hub.settings import Settings
 
@@ -140,7 +140,7 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
         state = request.app.state.hub
         services = request.app.state.services
         body = await request.body()
-        digest = hashlib.sha256(body).hexdigest()
+        digest = http_hash(body, request.query_params)  # canonical: docs/audit.md
         principal = None
         if request.headers.get("authorization"):
             try:
@@ -167,6 +167,8 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
             except PersistedError as exc:
                 return error_response(exc.status, exc.code, exc.message)
         _PERSISTED.set(text)
+        if text is not None:  # a persisted id: hash the document it stands for
+            digest = http_hash(body, request.query_params, text)
         ctx = Context(state=state, services=services, principal=principal, query_hash=digest)
         request.state.error_codes = []
         try:
