@@ -112,6 +112,7 @@ def _anchors(path: Path, log_id: str | None) -> tuple[list[Anchor], str]:
     try:
         conn = connection(settings)
         with sync_driver(conn) as driver:
+            driver.verify_connectivity()  # fail fast, not after the query retries
             found = anchor.read(driver, conn.database, chain=chain, log_id=name)
     except HubError as exc:
         return [], exc.message

@@ -19,8 +19,10 @@ import pytest
 from hub.api import idempotency
 from hub.api.errors import BadUserInput
 from hub.api.mutations import MutationResult
+from hub.graph import idempotency as cypher
 from hub.graph.driver import Connection, async_driver
 from tests.integration.api_world import IN_JJ, IN_JJ2, IN_WH, World, world
+from tests.integration.test_api_mutations import codes, count
 
 __all__ = ["world"]
 
@@ -59,16 +61,6 @@ def together(w: World, party: str, query: str,
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads), "a client never got its answer"
     return bodies
-
-
-def count(w: World, query: str, **params: Any) -> int:
-    assert w.graph is not None
-    records, _, _ = w.graph.execute_query(query, **params)
-    return int(records[0][0])
-
-
-def codes(body: dict[str, Any]) -> list[str]:
-    return [e["extensions"]["code"] for e in body.get("errors", [])]
 
 
 def test_same_key_same_input_writes_once_and_replays_the_rest(world: World) -> None:
@@ -154,16 +146,26 @@ def run_with_driver(conn: Connection,
 
 
 def test_a_waiting_duplicate_gets_the_first_result(graph: neo4j.Driver,
-                                                   neo4j_conn: Connection) -> None:
+                                                   neo4j_conn: Connection,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    polled = asyncio.Event()
+    real_read = cypher.read
+
+    async def spy(*args: Any, **kwargs: Any) -> cypher.KeyState | None:
+        polled.set()  # the duplicate saw the key pending and is waiting on it
+        return await real_read(*args, **kwargs)
+
+    monkeypatch.setattr(cypher, "read", spy)
+
     async def body(driver: neo4j.AsyncDriver) -> tuple[bool, bool]:
         ctx = _ctx(driver, neo4j_conn.database)
-        holding, finish = asyncio.Event(), asyncio.Event()
+        holding = asyncio.Event()
 
         @idempotency.releasing
         async def first() -> MutationResult:
             assert await idempotency.claim(ctx, "op", "k1", {"a": 1}) is None
             holding.set()
-            await finish.wait()  # the write is slow: the duplicate must wait for it
+            await polled.wait()  # a slow write: finish only once the duplicate waits
             result = _result("k1")
             await idempotency.complete(ctx, "op", "k1", result)
             return result
@@ -173,12 +175,7 @@ def test_a_waiting_duplicate_gets_the_first_result(graph: neo4j.Driver,
             await holding.wait()
             return await idempotency.claim(ctx, "op", "k1", {"a": 1})
 
-        task = asyncio.create_task(first())
-        waiting = asyncio.create_task(duplicate())
-        await holding.wait()
-        await asyncio.sleep(0)  # let the duplicate reach the claim (it polls after)
-        finish.set()
-        original, replay = await task, await waiting
+        original, replay = await asyncio.wait_for(asyncio.gather(first(), duplicate()), 60)
         assert replay is not None
         return original.replayed, replay.replayed
 

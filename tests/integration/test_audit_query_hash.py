@@ -11,8 +11,14 @@ from typing import Any
 import httpx
 import orjson
 
-from tests.integration.api_world import World, world
-from tests.integration.delivery_world import SUBSCRIPTION, audit_lines, receive, subscribe
+from tests.integration.api_world import HTTP_TIMEOUT, World, world
+from tests.integration.delivery_world import (
+    SUBSCRIPTION,
+    WAIT,
+    audit_lines,
+    receive,
+    subscribe,
+)
 
 __all__ = ["world"]
 
@@ -45,12 +51,12 @@ def test_http_requests_hash_canonically(world: World) -> None:
     seen = []
     for body in bodies:
         response = httpx.post(f"{world.url}/graphql", content=body, headers=headers,
-                              timeout=30)
+                              timeout=HTTP_TIMEOUT)
         assert response.status_code == 200 and "errors" not in response.json(), response.text
         seen.append(last_hash(world, "alerts"))
     got = httpx.get(f"{world.url}/graphql", params={"query": QUERY,
                                                    "variables": json.dumps(variables)},
-                    headers=headers, timeout=30)
+                    headers=headers, timeout=HTTP_TIMEOUT)
     assert got.status_code == 200 and "errors" not in got.json(), got.text
     seen.append(last_hash(world, "alerts"))
     assert seen == [expected] * 3
@@ -62,7 +68,7 @@ def test_http_requests_hash_canonically(world: World) -> None:
 
 def test_a_refused_token_is_audited_with_the_canonical_hash(world: World) -> None:
     body = {"query": QUERY, "variables": {"p": "PERIODIC_SWEEP"}}
-    response = httpx.post(f"{world.url}/graphql", json=body, timeout=30,
+    response = httpx.post(f"{world.url}/graphql", json=body, timeout=HTTP_TIMEOUT,
                           headers={"authorization": "Bearer not-a-token"})
     assert response.status_code == 401
     assert last_hash(world, "authenticate") == rederive(QUERY, body["variables"])
@@ -72,7 +78,7 @@ def test_websocket_operations_hash_like_http(world: World) -> None:
     async def refused() -> dict[str, Any] | None:
         ws = await subscribe(world, "party-plat-01", "SUPERVISION")  # not a platform purpose
         try:
-            return await receive(ws, 30)
+            return await receive(ws, WAIT)
         finally:
             await ws.close()
 
