@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         state.after_write = make_ingest_hook(engine_driver, conn.database, settings)
         app.state.metrics = metrics
         app.state.persisted = manifest
-        audit = await AuditLog.from_settings(settings)
+        audit = await AuditLog.from_settings(settings, driver, conn.database)
         limits = build_limits(settings.redis_url, settings.rate_limit_per_second,
                               settings.rate_limit_burst)
         app.state.services = Services(policies=policies, audit=audit, rate=limits.rate,

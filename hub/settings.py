@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     # Seconds a group commit waits for more appends (0: take what is queued, no delay).
     audit_group_window: float = Field(default=0.0, ge=0.0, le=1.0)
     audit_max_group: int = Field(default=1024, ge=1)  # records per write + fsync at most
+    audit_log_id: str | None = None  # this replica's log, in its Neo4j anchor (default: host)
 
     # --- OAuth 2.0 (hub.auth) ---
     # The authorization server's issuer identifier (RFC 8414): its public base URL.

@@ -8,17 +8,16 @@ same key with different input is refused.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 import neo4j
-import orjson
 import strawberry
 
 from connectors import Reject, Row, connector_for
 from connectors.base import Context as MapContext
+from hub.api import idempotency
 from hub.api.context import Context
 from hub.api.errors import BadUserInput, Forbidden
 from hub.api.types import Purpose
@@ -128,41 +127,6 @@ class PlatformActionInput:
     note: str | None = None
 
 
-def _input_hash(operation: str, payload: Any) -> str:
-    return hashlib.sha256(orjson.dumps([operation, payload], default=str,
-                                       option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-async def _replay(ctx: Context, operation: str, key: str,
-                  digest: str) -> MutationResult | None:
-    records, _, _ = await ctx.state.driver.execute_query(
-        "MATCH (k:IdempotencyKey {key: $key}) RETURN k.input AS input, k.result AS result",
-        key=f"{ctx.caller.party_id}/{operation}/{key}", database_=ctx.state.database,
-        routing_=neo4j.RoutingControl.READ)
-    if not records:
-        return None
-    if records[0]["input"] != digest:
-        raise BadUserInput("this idempotency key was already used with different input",
-                           "Use a new key for a new request.")
-    data = orjson.loads(records[0]["result"])
-    data["rejected"] = [RejectedItem(**r) for r in data["rejected"]]
-    data["replayed"] = True
-    return MutationResult(**data)
-
-
-async def _remember(ctx: Context, operation: str, key: str, digest: str,
-                    result: MutationResult) -> None:
-    body = {"idempotency_key": result.idempotency_key, "created": result.created,
-            "updated": result.updated, "unchanged": result.unchanged, "ids": result.ids,
-            "rejected": [vars(r) for r in result.rejected]}
-    await ctx.state.driver.execute_query(
-        "MERGE (k:IdempotencyKey {key: $key}) ON CREATE SET k.input = $input, "
-        "k.result = $result, k.party = $party, k.operation = $op, k.created_at = $now",
-        key=f"{ctx.caller.party_id}/{operation}/{key}", input=digest,
-        result=orjson.dumps(body).decode(), party=ctx.caller.party_id, op=operation,
-        now=datetime.now(UTC).isoformat(), database_=ctx.state.database)
-
-
 async def _in_scope(ctx: Context, operation: str, purpose: str, codes: list[str]) -> None:
     """Refuse writes about subjects outside the caller's scope (same predicate as reads)."""
     policy = ctx.services.policies.compile(ctx.identity, operation, purpose)
@@ -179,6 +143,7 @@ async def _in_scope(ctx: Context, operation: str, purpose: str, codes: list[str]
                         "You can only write about subjects your policy covers.")
 
 
+@idempotency.releasing
 async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
                      source: str, raws: list[dict[str, Any]], scope: str | None,
                      scopes: tuple[str, ...]) -> MutationResult:
@@ -188,8 +153,7 @@ async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
         raise BadUserInput("idempotencyKey must be 1-200 characters")
     if len(raws) > MAX_BATCH:
         raise BadUserInput(f"at most {MAX_BATCH} items per call, got {len(raws)}")
-    digest = _input_hash(operation, raws)
-    replayed = await _replay(ctx, operation, key, digest)
+    replayed = await idempotency.claim(ctx, operation, key, raws)
     if replayed:
         return replayed
     connector = connector_for(source)
@@ -212,7 +176,7 @@ async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
     result = MutationResult(idempotency_key=key, replayed=False, created=counts.created,
                             updated=counts.updated, unchanged=counts.unchanged, ids=ids,
                             rejected=rejected)
-    await _remember(ctx, operation, key, digest, result)
+    await idempotency.complete(ctx, operation, key, result)
     await ctx.record(operation, purpose.value, ids)
     hook = ctx.state.after_write
     if hook is not None:
@@ -274,6 +238,7 @@ def product_raw(pid: str, data: ProductInput) -> dict[str, Any]:
             "price": data.price, "listed_on": data.listed_on, "delisted_on": data.delisted_on}
 
 
+@idempotency.releasing
 async def record_platform_action(ctx: Context, purpose: Purpose, key: str,
                                  data: PlatformActionInput) -> MutationResult:
     """A platform warns, suspends or stops serving one of its merchants."""
@@ -286,8 +251,7 @@ async def record_platform_action(ctx: Context, purpose: Purpose, key: str,
         raise BadUserInput(f"invalid USCC: {exc}") from None
     payload = {"uscc": code, "action": data.action.value, "alert": data.alert_id,
                "note": data.note}
-    digest = _input_hash(operation, payload)
-    replayed = await _replay(ctx, operation, key, digest)
+    replayed = await idempotency.claim(ctx, operation, key, payload)
     if replayed:
         return replayed
     await _in_scope(ctx, operation, purpose.value, [code])
@@ -310,7 +274,7 @@ async def record_platform_action(ctx: Context, purpose: Purpose, key: str,
         raise BadUserInput(f"alert {data.alert_id} is not about subject {code}")
     result = MutationResult(idempotency_key=key, replayed=False, created=1, updated=0,
                             unchanged=0, ids=[action_id], rejected=[])
-    await _remember(ctx, operation, key, digest, result)
+    await idempotency.complete(ctx, operation, key, result)
     await ctx.record(operation, purpose.value, [action_id])
     if ctx.state.after_write is not None:
         await ctx.run_sync(ctx.state.after_write, {code})

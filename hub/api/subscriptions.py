@@ -39,6 +39,7 @@ from hub.api.errors import (
 from hub.api.portrait import to_alert
 from hub.api.types import Alert, PlatformAction, Purpose
 from hub.audit import query_hash
+from hub.audit.request import OPERATION_HASH
 from hub.auth.scopes import ALERT_READ
 from hub.delivery import outbox
 from hub.policy.compiled import CompiledPolicy
@@ -73,10 +74,9 @@ def to_notification(n: outbox.Notification) -> AlertNotification:
 def for_operation(ctx: Context, info: CtxInfo) -> Context:
     """A copy of the connection's context for one subscription, carrying the hash of its
     own document and variables (one websocket may run several operations)."""
-    source = info.operation.loc.source.body if info.operation.loc else ""
-    try:
-        digest = query_hash(source, info.variable_values)
-    except TypeError:  # a variable orjson cannot encode: hash the document alone
+    digest = OPERATION_HASH.get()  # the subscribe payload's, as sent (docs/audit.md)
+    if digest is None:
+        source = info.operation.loc.source.body if info.operation.loc else ""
         digest = query_hash(source)
     return dataclasses.replace(ctx, query_hash=digest, response_headers={},
                                scope_denied=False)

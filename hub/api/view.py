@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from contextvars import ContextVar
@@ -34,6 +33,7 @@ from hub.api.context import Context
 from hub.api.operation_label import operation_label, set_operation_label
 from hub.api.persisted import Manifest, PersistedError
 from hub.audit import AuditEntry
+from hub.audit.request import http_hash
 from hub.auth import BearerTokenError, authenticate, bearer_error_response
 from hub.errors import (
     REQUEST_STATUSES,
@@ -176,7 +176,7 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
         state = request.app.state.hub
         services = request.app.state.services
         body = await request.body()
-        digest = hashlib.sha256(body).hexdigest()
+        digest = http_hash(body, request.query_params)  # canonical: docs/audit.md
         principal = None
         if request.headers.get("authorization"):
             try:
@@ -201,6 +201,8 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
                 return error_response(exc.http_status, exc.code, exc.message)
         _PERSISTED.set(text)
         set_operation_label("invalid")  # until a document passes validation
+        if text is not None:  # a persisted id: hash the document it stands for
+            digest = http_hash(body, request.query_params, text)
         ctx = Context(state=state, services=services, principal=principal, query_hash=digest)
         request.state.error_codes = []
         try:

@@ -45,6 +45,7 @@ from hub.api.limits import LocalRateLimiter
 from hub.api.persisted import Manifest
 from hub.api.view import HubGraphQL
 from hub.audit import AuditEntry
+from hub.audit.request import OPERATION_HASH, payload_hash
 from hub.auth import BearerTokenError, MissingToken, authenticator_for
 from hub.settings import Settings
 
@@ -105,6 +106,7 @@ class HubTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                     "message": "This party may run persisted documents only.",
                     "extensions": {"code": "PERSISTED_QUERY_REQUIRED"}}]})
                 return
+        OPERATION_HASH.set(payload_hash(message["payload"]))  # inherited by the operation
         await super().handle_subscribe(message)
 
 

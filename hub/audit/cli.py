@@ -15,6 +15,7 @@ from typing import Annotated, ParamSpec, TypeVar
 import orjson
 import typer
 
+from hub.audit.anchor import Anchor
 from hub.audit.log import audit_dir
 from hub.audit.record import AuditRecord
 from hub.console import console, friendly
@@ -52,9 +53,17 @@ def verify_command(
     expect_head: Annotated[str | None, typer.Option(
         help="SEQ:HASH printed by an earlier verify; fails if that record is gone or "
              "changed (catches records cut off the end).")] = None,
+    anchor: Annotated[bool, typer.Option(
+        help="Check the chain heads anchored in Neo4j (catches a cut tail).")] = True,
+    require_anchor: Annotated[bool, typer.Option(
+        help="Exit 1 when no anchor could be checked (database unreachable, none "
+             "recorded).")] = False,
+    log_id: Annotated[str | None, typer.Option(
+        help="The log's id in the anchors (default: HUB_AUDIT_LOG_ID, else this host); "
+             "only needed for an empty log.")] = None,
 ) -> None:
-    """Recompute every hash and link; exit 1 at the first bad line."""
-    from hub.audit.verify import verify
+    """Recompute every hash and link, and compare with the Neo4j anchor; exit 1 if bad."""
+    from hub.audit.verify import open_log, verify
 
     expected: tuple[int, str] | None = None
     if expect_head is not None:
@@ -63,17 +72,56 @@ def verify_command(
             raise HubError(f"--expect-head {expect_head!r} is not SEQ:HASH",
                            "copy the 'head' value printed by `hub audit verify`")
         expected = (int(seq), digest.lower())
-    report = verify(_directory(directory), expected)
+    folder = _directory(directory)
+    anchors: list[Anchor] = []
+    unchecked = "not asked for (--no-anchor)"
+    if anchor:
+        anchors, unchecked = _anchors(open_log(folder), log_id)
+    report = verify(folder, expected, anchors)
     if not report.ok:
         typer.echo(f"chain broken at line {report.bad_line}: {report.reason}")
         typer.echo(f"{report.records} records verified before it")
         raise typer.Exit(1)
     typer.echo(f"{report.records} records, chain intact")
     typer.echo(f"head {report.head_seq}:{report.head_hash}")
+    if report.anchor_seq is not None:
+        behind = report.head_seq - report.anchor_seq
+        typer.echo(f"anchor {report.anchor_seq} in Neo4j: the file holds it"
+                   + (f" and {behind} later record(s) not yet anchored" if behind else ""))
+    else:
+        console.print(f"note: anchor not checked: {unchecked}; a cut tail is not ruled "
+                      "out (use --expect-head)", highlight=False)
     if report.torn_tail_bytes:
         console.print(f"note: a torn last line ({report.torn_tail_bytes} bytes) from an "
                       "interrupted write follows; it was never acknowledged and is removed "
                       "when the hub next opens the log", highlight=False)
+    if report.anchor_seq is None and anchor and require_anchor:
+        raise typer.Exit(1)
+
+
+def _anchors(path: Path, log_id: str | None) -> tuple[list[Anchor], str]:
+    """The anchors of this log's chain, or none and why."""
+    import neo4j
+
+    from hub.audit import anchor
+    from hub.graph.driver import connection, sync_driver
+
+    settings = get_settings()
+    chain = anchor.first_hash(path)
+    name = log_id or settings.audit_log_id or anchor.default_log_id()
+    try:
+        conn = connection(settings)
+        with sync_driver(conn) as driver:
+            driver.verify_connectivity()  # fail fast, not after the query retries
+            found = anchor.read(driver, conn.database, chain=chain, log_id=name)
+    except HubError as exc:
+        return [], exc.message
+    except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError, OSError) as exc:
+        return [], f"Neo4j is unreachable ({type(exc).__name__})"
+    if not found:
+        return [], ("no anchor recorded for this chain" if chain
+                    else f"the log is empty and log {name!r} has no anchor")
+    return found, ""
 
 
 @audit_app.command("who-read")

@@ -31,6 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import neo4j
+
+from hub.audit import anchor as anchor_mod
 from hub.audit import journal
 from hub.audit.record import AuditEntry, AuditError, AuditRecord, AuditUnavailable, utc_now
 from hub.settings import Settings
@@ -54,6 +57,15 @@ class _Pending:
 _STOP = object()
 
 
+@dataclass(frozen=True, slots=True)
+class AnchorTarget:
+    """Where the chain head is anchored: a Neo4j database and this log's id."""
+
+    driver: neo4j.AsyncDriver
+    database: str
+    log_id: str
+
+
 class AuditLog:
     """The hash-chained, append-only access log in one directory.
 
@@ -62,9 +74,14 @@ class AuditLog:
     """
 
     def __init__(self, path: Path | None, fd: int | None, *, group_window: float,
-                 max_group: int) -> None:
+                 max_group: int, anchor: AnchorTarget | None = None) -> None:
         self.path = path
         self._fd = fd
+        self._chain = anchor_mod.first_hash(path) if path is not None else None
+        self.anchorer: anchor_mod.Anchorer | None = None
+        if anchor is not None and path is not None and fd is not None:
+            self.anchorer = anchor_mod.Anchorer(anchor.driver, anchor.database, path,
+                                                anchor.log_id, asyncio.get_running_loop())
         self._window = group_window
         self._max_group = max_group
         self._queue: queue.SimpleQueue[_Pending | object] = queue.SimpleQueue()
@@ -79,20 +96,28 @@ class AuditLog:
 
     @classmethod
     async def open(cls, directory: str | os.PathLike[str], *, enabled: bool = True,
-                   group_window: float = 0.0, max_group: int = 1024) -> AuditLog:
-        """Open the log in ``directory``, removing a torn last line left by a crash."""
+                   group_window: float = 0.0, max_group: int = 1024,
+                   anchor: AnchorTarget | None = None) -> AuditLog:
+        """Open the log in ``directory``, removing a torn last line left by a crash.
+
+        With ``anchor``, the chain head is anchored into that Neo4j after each group
+        commit (``hub.audit.anchor``)."""
         if not enabled:
             return cls(None, None, group_window=group_window, max_group=max_group)
         path = journal.log_file(directory)
         fd = await asyncio.to_thread(cls._open_and_recover, path)
-        return cls(path, fd, group_window=group_window, max_group=max_group)
+        return cls(path, fd, group_window=group_window, max_group=max_group, anchor=anchor)
 
     @classmethod
-    async def from_settings(cls, settings: Settings) -> AuditLog:
-        """Open the log the settings describe (``HUB_AUDIT_*``)."""
+    async def from_settings(cls, settings: Settings, driver: neo4j.AsyncDriver | None = None,
+                            database: str = "neo4j") -> AuditLog:
+        """Open the log the settings describe (``HUB_AUDIT_*``), anchored into ``driver``'s
+        database when one is given."""
+        target = None if driver is None else AnchorTarget(
+            driver, database, settings.audit_log_id or anchor_mod.default_log_id())
         return await cls.open(audit_dir(settings), enabled=settings.audit_enabled,
                               group_window=settings.audit_group_window,
-                              max_group=settings.audit_max_group)
+                              max_group=settings.audit_max_group, anchor=target)
 
     @staticmethod
     def _open_and_recover(path: Path) -> int:
@@ -141,6 +166,8 @@ class AuditLog:
         if self._thread is not None:
             self._queue.put(_STOP)
             await asyncio.to_thread(self._thread.join)
+        if self.anchorer is not None:
+            await self.anchorer.close()
         if self._fd is not None:
             os.close(self._fd)
 
@@ -209,6 +236,10 @@ class AuditLog:
             return
         for pending, record in zip(group, records, strict=True):
             _settle(pending, record=record)
+        if self._chain is None and records[0].seq == 1:
+            self._chain = records[0].hash
+        if self.anchorer is not None:  # after the callers are woken: off their path
+            self.anchorer.advance(journal.Tail(records[-1].seq, records[-1].hash), self._chain)
 
     def _unavailable(self) -> AuditError:
         failure = self._failure

@@ -6,20 +6,22 @@ record was removed, inserted or moved); its prev is the line before's hash (else
 same, or a line was forged). The first failure is reported with its line number.
 
 What a bare hash chain cannot show is records cut off the *end*: the shorter file is
-a valid chain. Record the head (``head_seq``/``head_hash`` in the report, printed by
-``hub audit verify``) somewhere else from time to time, and pass it back with
-``--expect-head`` to prove nothing after it was removed.
+a valid chain. So the chain head is anchored in Neo4j at each group commit
+(``hub.audit.anchor``); ``verify`` takes those anchors (and any head recorded by hand,
+``--expect-head``) and fails if the file no longer holds an anchored record unchanged,
+or ends before it: an anchor ahead of the file is a cut tail.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
+from hub.audit.anchor import Anchor
 from hub.audit.journal import log_file
 from hub.audit.record import GENESIS, AuditError, AuditRecord, hash_of_line
 
@@ -35,6 +37,7 @@ class VerifyReport:
     bad_line: int | None = None
     reason: str | None = None
     torn_tail_bytes: int = 0  # an interrupted last write, removed when the log next opens
+    anchor_seq: int | None = None  # the newest anchored seq checked (None: no anchor)
 
 
 def open_log(directory: str | os.PathLike[str]) -> Path:
@@ -65,16 +68,27 @@ def records(directory: str | os.PathLike[str]) -> Iterator[AuditRecord]:
 
 
 def verify(directory: str | os.PathLike[str],
-           expect_head: tuple[int, str] | None = None) -> VerifyReport:
+           expect_head: tuple[int, str] | None = None,
+           anchors: Sequence[Anchor] = ()) -> VerifyReport:
     """Recompute every hash and check every link; see the module docstring.
 
-    ``expect_head`` is a (seq, hash) pair recorded earlier: the chain must still hold
-    that record, unchanged, which also proves nothing up to it was cut off the end.
+    ``expect_head`` is a (seq, hash) pair recorded earlier, ``anchors`` the heads
+    anchored in Neo4j: the chain must still hold each of those records, unchanged,
+    which also proves nothing up to it was cut off the end.
     """
     seq, prev, torn = 0, GENESIS, 0
+    # seq → (hash, where that head was recorded), for the messages
+    expected: dict[int, tuple[str, str]] = {}
+    for a in anchors:
+        expected.setdefault(a.seq, (a.hash, f"anchored in Neo4j for log {a.log!r} "
+                                            f"at {a.anchored_at}"))
+    if expect_head is not None and expect_head[0] != 0:
+        expected[expect_head[0]] = (expect_head[1], "recorded earlier")
+    newest = max((a.seq for a in anchors), default=None)
 
     def bad(number: int, reason: str) -> VerifyReport:
-        return VerifyReport(False, seq, seq, prev, bad_line=number, reason=reason)
+        return VerifyReport(False, seq, seq, prev, bad_line=number, reason=reason,
+                            anchor_seq=newest)
 
     for number, raw in lines(open_log(directory)):
         if not raw.endswith(b"\n"):
@@ -96,11 +110,13 @@ def verify(directory: str | os.PathLike[str],
         if record.prev != prev:
             return bad(number, "prev does not match the hash of the record before: "
                                "a record was removed, inserted or replaced")
-        if expect_head is not None and record.seq == expect_head[0] != 0 \
-                and record.hash != expect_head[1]:
-            return bad(number, f"seq {record.seq} does not have the hash recorded for it")
+        known = expected.get(record.seq)
+        if known is not None and record.hash != known[0]:
+            return bad(number, f"seq {record.seq} does not have the hash {known[1]}: "
+                               "the record was replaced")
         seq, prev = record.seq, record.hash
-    if expect_head is not None and seq < expect_head[0]:
-        return bad(seq + 1, f"the log ends at seq {seq} but seq {expect_head[0]} was "
-                            "recorded earlier: records were cut off the end")
-    return VerifyReport(True, seq, seq, prev, torn_tail_bytes=torn)
+    if expected and (last := max(expected)) > seq:
+        return bad(seq + 1, f"the log ends at seq {seq} but seq {last} was "
+                            f"{expected[last][1]}: records {seq + 1}–{last} were cut off "
+                            "the end")
+    return VerifyReport(True, seq, seq, prev, torn_tail_bytes=torn, anchor_seq=newest)

@@ -28,6 +28,8 @@ from hub.settings import Settings
 from tests.conftest import live_server
 
 KEY = b"test-pii-key-not-for-production"
+# Generous: on a loaded machine a write that re-scores takes long; an idle one answers fast.
+HTTP_TIMEOUT = 120.0
 IN_JJ = uscc.make("91510104MA6CJJ010")
 IN_JJ2 = uscc.make("91510104MA6CJJ020")
 IN_WH = uscc.make("91510107MA6CWH010")
@@ -122,7 +124,7 @@ class World:
         headers.update(kw.pop("headers", {}))
         return httpx.post(f"{self.url}/graphql", json={"query": query,
                                                        "variables": variables or {}},
-                          headers=headers, timeout=30, **kw)
+                          headers=headers, timeout=HTTP_TIMEOUT, **kw)
 
     def data(self, party: str | None, query: str, variables: dict[str, Any] | None = None
              ) -> dict[str, Any]:
@@ -155,7 +157,7 @@ def build_graph(graph: neo4j.Driver, tmp: Path) -> dict[str, tuple[str, str | No
 
 def token(url: str, client_id: str, secret: str | None) -> str:
     response = httpx.post(f"{url}/oauth/token", data={"grant_type": "client_credentials"},
-                          auth=(client_id, secret or ""), timeout=30)
+                          auth=(client_id, secret or ""), timeout=HTTP_TIMEOUT)
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
 

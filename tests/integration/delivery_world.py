@@ -29,6 +29,8 @@ SUBSCRIPTION = """subscription($p: Purpose!) { alertNotifications(purpose: $p) {
   id kind createdAt alert { id uscc rule severity status deadline recommendedAction evidence }
 } }"""
 PROTOCOL = Subprotocol("graphql-transport-ws")
+#: How long to wait for something that must happen (generous: the machine may be loaded).
+WAIT = 60.0
 
 
 @contextlib.contextmanager
@@ -90,7 +92,7 @@ async def open_socket(w: World, init: dict[str, Any] | None,
                       headers: dict[str, str] | None = None) -> ClientConnection:
     """Connect and send connection_init with ``init`` as its payload (None: no payload)."""
     ws = await connect(ws_url(w), subprotocols=[PROTOCOL], additional_headers=headers,
-                       open_timeout=10)
+                       open_timeout=WAIT)
     message: dict[str, Any] = {"type": "connection_init"}
     if init is not None:
         message["payload"] = init
@@ -100,7 +102,7 @@ async def open_socket(w: World, init: dict[str, Any] | None,
 
 async def subscribe(w: World, party: str, purpose: str) -> ClientConnection:
     ws = await open_socket(w, {"authorization": f"Bearer {w.tokens[party]}"})
-    ack = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
+    ack = orjson.loads(await asyncio.wait_for(ws.recv(), WAIT))
     assert ack["type"] == "connection_ack", ack
     await ws.send(orjson.dumps({"id": "1", "type": "subscribe", "payload": {
         "query": SUBSCRIPTION, "variables": {"p": purpose}}}).decode())

@@ -16,8 +16,8 @@ import pytest
 from hub.api.persisted import build_manifest, document_id
 from hub.settings import PROJECT_ROOT, Settings
 from tests.conftest import live_server
-from tests.integration.api_world import IN_JJ, World, build_graph, token
-from tests.integration.delivery_world import receive, subscribe
+from tests.integration.api_world import HTTP_TIMEOUT, IN_JJ, World, build_graph, token
+from tests.integration.delivery_world import WAIT, receive, subscribe
 
 CHECK = """query Check($u: [String!]!) {
   complianceStatus(usccs: $u, purpose: ONBOARDING_CHECK) { uscc known riskClass }
@@ -49,7 +49,7 @@ def pq_world(graph: neo4j.Driver, hub_settings: Settings, tmp_path: Path) -> Ite
 
 
 def post(w: World, party: str, body: Any) -> httpx.Response:
-    return httpx.post(f"{w.url}/graphql", json=body, timeout=30,
+    return httpx.post(f"{w.url}/graphql", json=body, timeout=HTTP_TIMEOUT,
                       headers={"authorization": f"Bearer {w.tokens[party]}"})
 
 
@@ -82,7 +82,7 @@ def test_allow_list_covers_websocket_subscriptions(pq_world: World) -> None:
     async def first() -> dict[str, Any] | None:
         ws = await subscribe(pq_world, "party-plat-01", "PERIODIC_SWEEP")
         try:
-            return await receive(ws, 10)
+            return await receive(ws, WAIT)
         finally:
             await ws.close()
 

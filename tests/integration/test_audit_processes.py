@@ -20,12 +20,17 @@ from hub.settings import PROJECT_ROOT
 # returns (i.e. once the record is acknowledged as durable). count < 0: forever.
 APPENDER = '''
 import asyncio, itertools, sys, time
+from pathlib import Path
 from hub.audit import AuditEntry, AuditLog, query_hash
 
-async def main(directory, party, count, concurrency, start_at):
+async def main(directory, party, count, concurrency, gate):
     log = await AuditLog.open(directory)
     numbers = iter(range(count)) if count >= 0 else itertools.count()
-    await asyncio.sleep(max(0.0, start_at - time.time()))
+    if gate:  # say we are ready, then wait for the go (a condition, not a clock)
+        Path(gate, party).touch()
+        deadline = time.monotonic() + 300
+        while not Path(gate, "go").exists() and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
 
     async def worker():
         for i in numbers:
@@ -39,18 +44,19 @@ async def main(directory, party, count, concurrency, start_at):
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     await log.close()
 
-directory, party, count, concurrency, start_at = sys.argv[1:]
-asyncio.run(main(directory, party, int(count), int(concurrency), float(start_at)))
+directory, party, count, concurrency, gate = sys.argv[1:]
+asyncio.run(main(directory, party, int(count), int(concurrency), gate))
 '''
 
 
 def appender(tmp_path: Path, directory: Path, party: str, count: int, concurrency: int,
-             start_at: float) -> subprocess.Popen[str]:
+             gate: Path | None) -> subprocess.Popen[str]:
+    """An appending process; with ``gate`` it starts once ``gate/go`` exists."""
     script = tmp_path / "appender.py"
     script.write_text(APPENDER)
     return subprocess.Popen(
         [sys.executable, str(script), str(directory), party, str(count), str(concurrency),
-         str(start_at)],
+         str(gate or "")],
         cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -61,10 +67,17 @@ def acked(output: str) -> dict[int, str]:
 
 def test_two_processes_keep_one_linear_chain(tmp_path: Path) -> None:
     directory = tmp_path / "audit"
-    start_at = time.time() + 1.5  # both interpreters are up by then
-    children = [appender(tmp_path, directory, party, 400, 4, start_at)
-                for party in ("alpha", "beta")]
-    outputs = [child.communicate(timeout=120) for child in children]
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    parties = ("alpha", "beta")
+    children = [appender(tmp_path, directory, party, 400, 4, gate) for party in parties]
+    deadline = time.monotonic() + 300  # interpreters start slowly on a loaded machine
+    while not all((gate / party).exists() for party in parties):
+        assert time.monotonic() < deadline and all(c.poll() is None for c in children), \
+            [c.communicate() for c in children if c.poll() is not None]
+        time.sleep(0.01)
+    (gate / "go").touch()  # both are up with the log open: start together
+    outputs = [child.communicate(timeout=300) for child in children]
     for child, (_, err) in zip(children, outputs, strict=True):
         assert child.returncode == 0, err
     report = verify(directory)
@@ -76,14 +89,14 @@ def test_two_processes_keep_one_linear_chain(tmp_path: Path) -> None:
     in_file = {r.seq: r for r in records(directory)}
     for ack in acks:
         assert all(in_file[seq].hash == digest for seq, digest in ack.items())
-    parties = [r.party for r in in_file.values()]
-    switches = sum(a != b for a, b in itertools.pairwise(parties))
+    writers = [r.party for r in in_file.values()]
+    switches = sum(a != b for a, b in itertools.pairwise(writers))
     assert switches >= 2, "the two writers should have interleaved"
 
 
 def test_kill_under_load_loses_no_acknowledged_record(tmp_path: Path) -> None:
     directory = tmp_path / "audit"
-    child = appender(tmp_path, directory, "victim", -1, 16, 0.0)
+    child = appender(tmp_path, directory, "victim", -1, 16, None)
     assert child.stdout is not None
     lines: list[str] = []
     while len(lines) < 500:

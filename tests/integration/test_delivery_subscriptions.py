@@ -23,6 +23,7 @@ from tests.integration.api_world import IN_JJ, World
 from tests.integration.delivery_world import (
     PROTOCOL,
     SUBSCRIPTION,
+    WAIT,
     audit_lines,
     hub_world,
     open_socket,
@@ -53,7 +54,7 @@ async def drain(ws: ClientConnection, seconds: float) -> list[dict[str, Any]]:
     return out
 
 
-async def until_alert(ws: ClientConnection, alert_id: str, seconds: float = 15
+async def until_alert(ws: ClientConnection, alert_id: str, seconds: float = WAIT
                       ) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
@@ -136,7 +137,7 @@ def test_scope_and_purpose_are_checked_per_subscription(w: World) -> None:
     async def first(party: str, purpose: str) -> dict[str, Any] | None:
         ws = await subscribe(w, party, purpose)
         try:
-            return await receive(ws, 10)
+            return await receive(ws, WAIT)
         finally:
             await ws.close()
 
@@ -163,7 +164,7 @@ def test_connection_without_valid_token_is_refused(w: World) -> None:
         try:
             with pytest.raises(ConnectionClosed):
                 while True:
-                    message = orjson.loads(await asyncio.wait_for(ws.recv(), 10))
+                    message = orjson.loads(await asyncio.wait_for(ws.recv(), WAIT))
                     assert message["type"] != "connection_ack", message
         finally:
             await ws.close()
@@ -182,7 +183,7 @@ def test_connection_without_valid_token_is_refused(w: World) -> None:
         # The upgrade request's Authorization header is accepted too.
         ws = await open_socket(w, {}, {"authorization": f"Bearer {w.tokens['reg-jj']}"})
         try:
-            return orjson.loads(await asyncio.wait_for(ws.recv(), 10))  # type: ignore[no-any-return]
+            return orjson.loads(await asyncio.wait_for(ws.recv(), WAIT))  # type: ignore[no-any-return]
         finally:
             await ws.close()
 
@@ -193,7 +194,7 @@ def test_connection_without_valid_token_is_refused(w: World) -> None:
             await raw.send(orjson.dumps({"id": "1", "type": "subscribe", "payload": {
                 "query": SUBSCRIPTION, "variables": {"p": "PERIODIC_SWEEP"}}}).decode())
             with pytest.raises(ConnectionClosed):
-                await asyncio.wait_for(raw.recv(), 10)
+                await asyncio.wait_for(raw.recv(), WAIT)
             return raw.close_code
 
     assert asyncio.run(subscribe_before_init()) == 4401

@@ -52,7 +52,7 @@ from tests.integration.delivery_world import (
 PARTY = "party-plat-01"
 
 
-def wait_for(check: Any, seconds: float = 20) -> Any:
+def wait_for(check: Any, seconds: float = 90) -> Any:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = check()
@@ -115,7 +115,7 @@ def world_graph(graph: neo4j.Driver, tmp_path: Path) -> neo4j.Driver:
 
 
 def run_rounds(conn: Connection, settings: Settings, tmp: Path, *,
-               until: Any, seconds: float = 30) -> list[RoundSummary]:
+               until: Any, seconds: float = 90) -> list[RoundSummary]:
     """Run worker rounds (as ``hub webhook deliver`` does) until ``until(summaries)``."""
 
     async def main() -> list[RoundSummary]:

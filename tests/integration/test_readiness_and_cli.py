@@ -30,7 +30,7 @@ def hub_cli(*args: str, state_dir: Path, extra_env: dict[str, str] | None = None
                           capture_output=True, text=True, timeout=300, check=False)
 
 
-def wait_for_status(url: str, expected: int, timeout: float = 30.0) -> httpx.Response:
+def wait_for_status(url: str, expected: int, timeout: float = 120.0) -> httpx.Response:
     deadline = time.monotonic() + timeout
     while True:
         response = httpx.get(url, timeout=10)
@@ -70,8 +70,9 @@ def test_cli_lifecycle_and_readiness(tmp_path: Path) -> None:
 
         settings = make_settings(state_dir=tmp_path, ready_timeout=1.0)
         with live_server(settings) as base:
-            assert httpx.get(f"{base}/readyz").status_code == 200
-            body = httpx.post(f"{base}/graphql", json={"query": "{ version }"}).json()
+            assert wait_for_status(f"{base}/readyz", 200).status_code == 200
+            body = httpx.post(f"{base}/graphql", json={"query": "{ version }"},
+                              timeout=60).json()
             assert body == {"data": {"version": "0.1.0"}}
 
             assert hub_cli("neo4j", "stop", state_dir=tmp_path).returncode == 0
@@ -79,7 +80,7 @@ def test_cli_lifecycle_and_readiness(tmp_path: Path) -> None:
             assert down.status_code == 503
             assert down.headers["Retry-After"] == "5"
             assert "bolt" not in down.text and "127.0.0.1" not in down.text
-            assert httpx.get(f"{base}/healthz").status_code == 200  # the hub did not crash
+            assert httpx.get(f"{base}/healthz", timeout=60).status_code == 200  # not crashed
 
             restarted = hub_cli("neo4j", "start", state_dir=tmp_path)
             assert restarted.returncode == 0, restarted.stderr
