@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import neo4j
 import orjson
 
-from hub.api.errors import ApiError, BadUserInput
+from hub.api.errors import BadUserInput
+from hub.errors import Conflict
 from hub.graph import idempotency as cypher
 
 if TYPE_CHECKING:
@@ -54,10 +55,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-class IdempotencyConflict(ApiError):
-    """The first request with this key is still being written."""
-
-    code = "CONFLICT"
+class IdempotencyConflict(Conflict):
+    """The first request with this key is still being written (code ``CONFLICT``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,8 @@ INTERNAL = {
     "hub.api.ws.Refused": "a WebSocket close code (4401/4403/1013), not an error body",
     "hub.auth.jwt.TokenRejected": "answered as invalid_token / invalid_client",
     "hub.auth.external.JWKSUnavailable": "answered as invalid_token",
+    "hub.api.cost.Refused": "stops the cost walk; reported as one validation error",
+    "hub.graph.breaker.DatabaseDown": "a neo4j ServiceUnavailable: answered as UNAVAILABLE",
 }
 
 
