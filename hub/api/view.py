@@ -115,7 +115,7 @@ class HubGraphQL(GraphQL[Context, None]):
                                 context: Any, root_value: Any, sub_response: Any) -> Any:
         # One operation per request, never streamed: subscriptions are WebSocket-only.
         if isinstance(request_data, list):  # pragma: no cover - batching is off
-            raise HTTPException(400, "Batching is not supported.")
+            raise BadRequest("Batching is not supported.")
         return await self.execute_single(request, request_adapter, sub_response, context,
                                          root_value, request_data)
 
@@ -135,15 +135,14 @@ class HubGraphQL(GraphQL[Context, None]):
                 operation_extensions=request_data.extensions)
         except InvalidOperationTypeError as exc:
             if exc.operation_type == OperationType.SUBSCRIPTION:
-                raise HTTPException(400, "Subscriptions are served over WebSocket "
-                                    "(graphql-transport-ws) at /graphql, not over HTTP."
-                                    ) from None
-            raise HTTPException(400, exc.as_http_error_reason(request_adapter.method)
-                                ) from None
+                raise BadRequest("Subscriptions are served over WebSocket "
+                                 "(graphql-transport-ws) at /graphql, not over HTTP."
+                                 ) from None
+            raise BadRequest(exc.as_http_error_reason(request_adapter.method)) from None
         except CannotGetOperationTypeError as exc:
-            raise HTTPException(400, exc.as_http_error_reason()) from None
+            raise BadRequest(exc.as_http_error_reason()) from None
         except MissingQueryError:
-            raise HTTPException(400, "No GraphQL query found in the request") from None
+            raise BadRequest("No GraphQL query found in the request") from None
 
     async def parse_http_body(self, request: Any) -> Any:
         data = await super().parse_http_body(request)
@@ -207,7 +206,9 @@ def make_endpoint(view: HubGraphQL, settings: Settings) -> Any:
         request.state.error_codes = []
         try:
             response = await view.run(request, context=ctx)
-        except HTTPException as exc:
+        except BadRequest as exc:  # ours, from the overrides above
+            return error_response(exc.http_status, exc.code, exc.message)
+        except HTTPException as exc:  # strawberry's own HTTP-layer refusals
             return error_response(exc.status_code, BadRequest.code, exc.reason)
         codes: list[str] = request.state.error_codes
         status = request_status(codes)
