@@ -20,7 +20,7 @@ from strawberry.types import ExecutionContext, Info
 
 from hub import __version__
 from hub.api import compliance, listing, mutations, portrait, related, supervision
-from hub.api.context import Context
+from hub.api.context import Context, OperationCheck
 from hub.api.cost import cost_rule
 from hub.api.execution import FastExecutionContext
 from hub.api.listing import AlertFilter, SubjectFilter, SubjectOrder
@@ -209,6 +209,18 @@ class Mutation:
         return await mutations.apply_rows(
             ctx, "upsertProducts", purpose, idempotency_key, "platform",
             [mutations.product_raw(pid, p) for p in products], None, ("store:write",))
+
+
+def _check_operations(*roots: type) -> None:
+    """Put the one operation check on every root field (a field without a rule in
+    hub.policy.operations makes the schema fail to build)."""
+    for root in roots:
+        for fld in root.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            if not any(isinstance(e, OperationCheck) for e in fld.extensions):
+                fld.extensions.append(OperationCheck())
+
+
+_check_operations(Query, Mutation, Subscription)
 
 
 class HubSchema(strawberry.Schema):
