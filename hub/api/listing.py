@@ -236,8 +236,6 @@ async def credit_evaluations(ctx: Context, purpose: Purpose, uscc: str | None,
     size = page_size(ctx, first)
     params: dict[str, Any] = {**policy.params, "limit": size + 1}
     where = [evaluation_visible(policy, "e")]
-    if policy.party_type == "regulator":
-        where.append(policy.full("s"))
     if uscc:
         try:
             params["f_uscc"] = uscc_check.validate(uscc)
@@ -271,8 +269,6 @@ async def alerts(ctx: Context, purpose: Purpose, flt: AlertFilter | None, first:
     size = page_size(ctx, first)
     params: dict[str, Any] = {**policy.params, "limit": size + 1}
     where = [alert_visible(policy, "a")]
-    if policy.party_type == "regulator":
-        where.append(policy.full("s"))
     if flt:
         if flt.status:
             params["f_status"] = flt.status

@@ -37,7 +37,13 @@ from hub.api.portrait import SubjectPortrait
 from hub.api.related import RelatedEntities
 from hub.api.selection import root_children
 from hub.api.subscriptions import Subscription
-from hub.api.supervision import AlertStepResult, InspectionPlan, Reminder, SandboxStats
+from hub.api.supervision import (
+    AlertStepResult,
+    EnrolmentReport,
+    InspectionPlan,
+    Reminder,
+    SandboxStats,
+)
 from hub.api.types import (
     AlertConnection,
     ComplianceStatus,
@@ -122,6 +128,14 @@ class Query:
     async def reminders(self, info: CtxInfo, purpose: Purpose,
                         uscc: str) -> list[Reminder]:
         return await supervision.reminders(info.context, purpose, uscc)
+
+    @strawberry.field(description="Regulators: platforms' enrolments 入驻 of subjects in "
+                                  "your jurisdiction (first store of a subject on a "
+                                  "platform), newest first, and the day's anomalies.")
+    async def enrolments(self, info: CtxInfo, purpose: Purpose, since: str | None = None,
+                         platform: str | None = None,
+                         first: int | None = None) -> EnrolmentReport:
+        return await supervision.enrolments(info.context, purpose, since, platform, first)
 
     @strawberry.field(description="The calling party, its scopes, purposes and budget.")
     async def me(self, info: CtxInfo) -> Me:

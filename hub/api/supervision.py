@@ -55,6 +55,35 @@ class Reminder:
     created_at: str | None
 
 
+@strawberry.type(description="A platform's first store for a subject (入驻).")
+class Enrolment:
+    uscc: str
+    platform_id: str | None
+    party: str | None
+    at: str | None
+    unregistered: bool | None = strawberry.field(
+        description="The code was unknown to the registry when the platform pushed it.")
+    outside_usual_divisions: bool | None = strawberry.field(
+        description="The platform, with an established base, had enrolled no one in this "
+                    "city before.")
+
+
+@strawberry.type(description="More enrolments by one platform in one day than the policy's "
+                             "threshold (counted within your jurisdiction).")
+class EnrolmentAnomaly:
+    platform_id: str
+    day: str
+    count: int
+    threshold: int
+
+
+@strawberry.type
+class EnrolmentReport:
+    since: str
+    enrolments: list[Enrolment]
+    anomalies: list[EnrolmentAnomaly]
+
+
 @strawberry.type
 class AlertStepResult:
     alert_id: str
@@ -146,6 +175,41 @@ async def _visible_subject(ctx: Context, policy: CompiledPolicy, uscc: str) -> s
     if not records:
         raise NotFound("not found, or not visible to this party")
     return code
+
+
+MAX_ENROLMENTS = 1000
+
+
+async def enrolments(ctx: Context, purpose: Purpose, since: str | None, platform: str | None,
+                     first: int | None) -> EnrolmentReport:
+    """Regulators: enrolments of subjects in their jurisdiction, and the anomalies."""
+    from datetime import date, timedelta
+
+    from hub.policy import enrolment
+
+    policy = ctx.granted()
+    day = since or (date.today() - timedelta(days=30)).isoformat()
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise BadUserInput(f"since must be a day (YYYY-MM-DD), got {since!r}") from None
+    limit = MAX_ENROLMENTS if first is None else first
+    if not 0 <= limit <= MAX_ENROLMENTS:
+        raise BadUserInput(f"first must be between 0 and {MAX_ENROLMENTS}, got {first}")
+    threshold = ctx.services.policies.policy.enrolment.daily_threshold
+    records, _, _ = await ctx.state.driver.execute_query(
+        enrolment.query(policy, platform is not None),
+        {**policy.params, "since": day, "limit": limit, "threshold": threshold,
+         "platform": platform}, database_=ctx.state.database,
+        routing_=neo4j.RoutingControl.READ)
+    rec = records[0]
+    rows = [Enrolment(uscc=r["uscc"], platform_id=r["platform_id"], party=r["party"],
+                      at=r["at"], unregistered=r["unregistered"],
+                      outside_usual_divisions=r["outside_usual"]) for r in rec["rows"]]
+    await ctx.delivered("enrolments", purpose.value, [e.uscc for e in rows])
+    return EnrolmentReport(since=day, enrolments=rows, anomalies=[
+        EnrolmentAnomaly(platform_id=a["platform"], day=a["day"], count=a["count"],
+                         threshold=threshold) for a in rec["anomalies"]])
 
 
 #: Reminder conditions → the kind of fact each reads (a reader without it never gets a

@@ -96,7 +96,8 @@ class Enrolment(Strict):
 
 #: Row rules a kind may use per party type (Cypher in hub.policy.visibility.ROW_RULES).
 RowRule = Literal["all", "none", "own_platform", "listed_in_own_store", "via_own_platform",
-                  "issued_or_shared", "shared_with_party", "notified", "in_scope"]
+                  "issued_or_shared", "shared_with_party", "shared_in_scope", "notified",
+                  "in_scope"]
 
 
 def _all_rows() -> dict[str, RowRule]:

@@ -25,12 +25,12 @@ Kind = Literal[
 ]
 assert set(get_args(Kind)) == set(KINDS), "Kind and model.KINDS must list the same kinds"
 
-#: Row rules: Cypher over ``{v}`` (the object). "in_scope" objects ride on a subject the
-#: caller already scoped (its full view), so they add no condition of their own.
+#: Row rules: Cypher over ``{v}`` (the object) and ``{scope}`` (the caller's full view of
+#: the subject the row hangs off), with a description for docs/access.md.
 ROW_RULES: dict[str, tuple[str, str]] = {
     "all": ("true", "every row (of a subject the caller may see)"),
     "none": ("false", "no row"),
-    "in_scope": ("true", "rows of subjects in the caller's scope (its full view)"),
+    "in_scope": ("{scope}", "rows of subjects in the caller's scope (its full view)"),
     "own_platform": ("{v}.platform_id = $p_platform", "the caller's own platform's rows"),
     "listed_in_own_store": (
         "EXISTS {{ (st_of_{v}:Store)-[:LISTS]->({v}) WHERE st_of_{v}.platform_id = "
@@ -42,6 +42,8 @@ ROW_RULES: dict[str, tuple[str, str]] = {
         "issued by the caller's association, or shared with the caller"),
     "shared_with_party": ("$p_party IN coalesce({v}.shared_with, [])",
                           "shared with the caller by name"),
+    "shared_in_scope": ("$p_party IN coalesce({v}.shared_with, []) AND {scope}",
+                        "shared with the caller by name, about a subject in its scope"),
     "notified": ("EXISTS {{ ({v})-[:NOTIFIES]->(:Party {{id: $p_party}}) }}",
                  "alerts pushed to the caller"),
 }
@@ -50,9 +52,12 @@ def rule_of(policy: CompiledPolicy, kind: Kind) -> str:
     return policy.rows.get(kind, "none")
 
 
-def row_filter(policy: CompiledPolicy, kind: Kind, v: str) -> str:
-    """The row filter within an allowed section (without the section check)."""
-    return ROW_RULES[rule_of(policy, kind)][0].format(v=v)
+def row_filter(policy: CompiledPolicy, kind: Kind, v: str, s: str = "s") -> str:
+    """The row filter within an allowed section (without the section check); ``s`` is
+    the subject the row hangs off."""
+    template = ROW_RULES[rule_of(policy, kind)][0]
+    scope = policy.full(s) if "{scope}" in template else ""
+    return template.format(v=v, scope=scope)
 
 
 def section_allowed(policy: CompiledPolicy, kind: Kind) -> bool:
@@ -63,11 +68,12 @@ def section_allowed(policy: CompiledPolicy, kind: Kind) -> bool:
     return rule.section is None or policy.section(rule.section)
 
 
-def sees(policy: CompiledPolicy, kind: Kind, v: str) -> str:
-    """Cypher predicate: the caller may see the ``kind`` object bound to ``v``."""
+def sees(policy: CompiledPolicy, kind: Kind, v: str, s: str = "s") -> str:
+    """Cypher predicate: the caller may see the ``kind`` object bound to ``v`` (hanging
+    off the subject bound to ``s``)."""
     if not section_allowed(policy, kind):
         return "false"
-    return row_filter(policy, kind, v)
+    return row_filter(policy, kind, v, s)
 
 
 def details(policy: CompiledPolicy, kind: Kind, data: Mapping[str, Any]) -> dict[str, Any]:
