@@ -141,15 +141,14 @@ PLATFORM = ("UNWIND $rows AS row" + upsert("p", "(p:Platform {id: row.key})", "P
 #: (ENROLMENT_BASE earlier enrolments), had none in the subject's city before.
 ENROLMENT_BASE = 20
 ENROLMENT = f"""
+WITH *, COUNT {{ (o:Enrolment {{platform_id: row.platform_id}}) WHERE o.uscc <> s.uscc }}
+        >= {ENROLMENT_BASE} AND NOT EXISTS {{
+          (o:Enrolment {{platform_id: row.platform_id}})
+          WHERE o.uscc <> s.uscc AND left(o.division, 4) = left(s.division, 4) }} AS unusual
 MERGE (en:Enrolment {{key: s.uscc + '@' + row.platform_id}})
 ON CREATE SET en.uscc = s.uscc, en.platform_id = row.platform_id, en.party = $party,
               en.at = $now, en.day = left($now, 10), en.division = s.division,
-              en.unregistered = coalesce(s.stub, false),
-              en.outside_usual = COUNT {{ (o:Enrolment {{platform_id: row.platform_id}})
-                                          WHERE o.key <> en.key }} >= {ENROLMENT_BASE}
-                AND NOT EXISTS {{ (o:Enrolment {{platform_id: row.platform_id}})
-                                  WHERE o.key <> en.key
-                                    AND left(o.division, 4) = left(s.division, 4) }}
+              en.unregistered = coalesce(s.stub, false), en.outside_usual = unusual
 MERGE (en)-[:OF]->(s)
 WITH *"""
 
