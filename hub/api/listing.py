@@ -179,7 +179,7 @@ async def subjects(ctx: Context, purpose: Purpose, flt: SubjectFilter | None,
 WITH total, s, {key} AS k ORDER BY k {direction}, s.uscc ASC LIMIT $limit
 WITH total, {{k: k, s: s {{.uscc, .name, .kind, .division, .status, .registered_on,
                           .credit_class, .credit_score, .in_sandbox}}}} AS row""",
-        params, size, want_total)
+        params, size, want_total, count_match=policy.subjects_match("s"))
     edges = []
     registration = section_allowed(policy, "Subject")
     credit = section_allowed(policy, "Credit")
@@ -203,6 +203,7 @@ WITH total, {{k: k, s: s {{.uscc, .name, .kind, .division, .status, .registered_
 
 async def _fetch_page(ctx: Context, match: str, var: str, scope_where: str, page_where: str,
                       tail: str, params: dict[str, Any], size: int, want_total: bool,
+                      count_match: str | None = None,
                       ) -> tuple[list[dict[str, Any]], bool, int | None]:
     """One page (``size`` rows, fetched as size + 1 to know if another follows) and, when
     asked, the total under the same scope — in the page's own statement, or by a count
@@ -211,7 +212,10 @@ async def _fetch_page(ctx: Context, match: str, var: str, scope_where: str, page
     ``tail`` orders, limits and ends in ``WITH total, <map> AS row``; the rows come back
     collected in one record (in order), which the driver decodes far faster than a
     hundred records."""
-    total = (f"CALL () {{ {match} WHERE {scope_where} RETURN count({var}) AS total }}"
+    # The total may start from a narrower index (a platform's stores) than the page,
+    # which streams in key order and stops at the limit.
+    counted_from = count_match or match
+    total = (f"CALL () {{ {counted_from} WHERE {scope_where} RETURN count({var}) AS total }}"
              if want_total else "WITH null AS total")
     records, _, _ = await ctx.state.driver.execute_query(
         f"{total}\n{match} WHERE {page_where}{tail}\nRETURN total, collect(row) AS rows",
@@ -223,7 +227,7 @@ async def _fetch_page(ctx: Context, match: str, var: str, scope_where: str, page
             total_count = int(records[0]["total"])
         else:
             counted, _, _ = await ctx.state.driver.execute_query(
-                f"{match} WHERE {scope_where} RETURN count({var}) AS n", params,
+                f"{counted_from} WHERE {scope_where} RETURN count({var}) AS n", params,
                 database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
             total_count = int(counted[0]["n"])
     return rows[:size], len(rows) > size, total_count

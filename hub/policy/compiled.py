@@ -54,6 +54,21 @@ _SCOPES = {
 }
 
 
+_MATCHES = {
+    # A subquery keeps the variables bound before it (a page's total); ``WITH *`` lets
+    # the caller's WHERE follow.
+    "platform_merchants":
+        "CALL () {{ MATCH (st_m:Store {{platform_id: $p_platform}})<-[:OPERATES]-"
+        "({s}:Subject) RETURN DISTINCT {s} }} WITH *",
+    "association_members":
+        "CALL () {{ MATCH (:Association {{id: $p_association}})<-[:MEMBER_OF]-({s}:Subject) "
+        "RETURN DISTINCT {s} }} WITH *",
+    "jurisdiction": "MATCH ({s}:Subject)",
+    "all": "MATCH ({s}:Subject)",
+    "none": "MATCH ({s}:Subject)",
+}
+
+
 @dataclass(frozen=True)
 class CompiledPolicy:
     party_id: str
@@ -69,6 +84,12 @@ class CompiledPolicy:
     def full(self, s: str = "s") -> str:
         """Predicate: ``s`` is inside the party's scope (full view)."""
         return _SCOPES[self.policy.scope].format(s=s)
+
+    def subjects_match(self, s: str = "s") -> str:
+        """A MATCH yielding the candidates of the party's scope from the narrowest index
+        (a platform's stores, an association's members) instead of every subject; the
+        caller still applies :meth:`full` (the rule itself)."""
+        return _MATCHES[self.policy.scope].format(s=s)
 
     def view(self, s: str = "s") -> str:
         """Cypher expression: 'full', 'status', 'public' or null (invisible)."""
