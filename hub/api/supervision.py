@@ -18,7 +18,7 @@ from hub.api.errors import BadUserInput, Forbidden, NotFound
 from hub.api.types import Purpose
 from hub.errors import HubError
 from hub.identity import uscc as uscc_check
-from hub.policy.compiled import CompiledPolicy, jurisdiction_prefixes
+from hub.policy.compiled import CompiledPolicy
 from hub.policy.visibility import Kind, section_allowed, sees
 
 
@@ -106,7 +106,7 @@ def own_division(ctx: Context, division: str | None) -> str:
     chosen = division or codes[0]
     if not (len(chosen) == 6 and chosen.isdigit()):
         raise BadUserInput(f"{chosen!r} is not a 6-digit division code")
-    if not any(chosen.startswith(p) for p in jurisdiction_prefixes(codes)):
+    if not ctx.granted().covers_division(chosen):
         raise Forbidden(f"division {chosen} is outside your jurisdiction")
     return chosen
 

@@ -85,6 +85,13 @@ class CompiledPolicy:
         """Predicate: ``s`` is inside the party's scope (full view)."""
         return _SCOPES[self.policy.scope].format(s=s)
 
+    def covers_division(self, division: str) -> bool:
+        """A regulator's jurisdiction covers this division code (inspection plans,
+        sandbox statistics: the division-level twin of :meth:`full`)."""
+        return self.policy.scope == "all" or (
+            self.policy.scope == "jurisdiction"
+            and any(division.startswith(p) for p in self.params["p_prefixes"]))
+
     def subjects_match(self, s: str = "s") -> str:
         """A MATCH yielding the candidates of the party's scope from the narrowest index
         (a platform's stores, an association's members) instead of every subject; the
