@@ -102,3 +102,18 @@ def test_docs_access_md_is_generated_from_the_policy() -> None:
     raw = yaml.safe_load(DEFAULT_POLICY_FILE.read_text(encoding="utf-8"))
     for kind in raw["kinds"]:
         assert f"| {kind} |" in doc
+
+
+def test_a_root_field_without_an_operation_rule_cannot_be_served() -> None:
+    import strawberry
+
+    from hub.api.context import OperationCheck
+
+    @strawberry.type
+    class Query:
+        @strawberry.field(extensions=[OperationCheck()])
+        async def secret_numbers(self) -> int:
+            return 42
+
+    with pytest.raises((RuntimeError, TypeError), match="secretNumbers has no rule"):
+        strawberry.Schema(query=Query)
