@@ -15,6 +15,7 @@ from hub.credit.cli import register as register_credit_commands
 from hub.delivery.cli import webhook_app
 from hub.demo.cli import demo_app
 from hub.errors import HubError
+from hub.policy.cli import policy_app
 from hub.settings import get_settings
 
 P = ParamSpec("P")
@@ -32,6 +33,7 @@ register_auth_commands(app)
 register_credit_commands(app)
 app.add_typer(audit_app, name="audit")
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(policy_app, name="policy")
 
 
 @neo4j_app.command("start")

@@ -14,7 +14,7 @@ from typing import Any
 import neo4j
 import strawberry
 
-from hub.api.compliance import alert_visible, store_visible
+from hub.api.compliance import alert_visible
 from hub.api.context import Context
 from hub.api.errors import BadUserInput, Forbidden
 from hub.api.portrait import evaluation_visible, to_alert, to_evaluation
@@ -34,6 +34,7 @@ from hub.api.types import (
 )
 from hub.identity import uscc as uscc_check
 from hub.policy.compiled import CompiledPolicy, jurisdiction_prefixes
+from hub.policy.visibility import Kind, section_allowed, sees
 
 
 @strawberry.enum
@@ -93,13 +94,39 @@ def division_prefix(code: str) -> str:
     return jurisdiction_prefixes([code])[0] if len(code) == 6 and code.isdigit() else code
 
 
+#: Each subject filter and sort → the kind of fact it reads: a caller whose policy lacks
+#: that kind's section is refused (a filter must not answer what a read would withhold).
+FILTER_KIND: dict[str, Kind] = {
+    "division": "Subject", "riskClass": "Credit", "inSandbox": "Credit", "platform": "Store",
+    "productCategory": "Product", "alertStatus": "Alert",
+}
+ORDER_KIND: dict[SubjectOrder, Kind] = {
+    SubjectOrder.SCORE_DESC: "Credit", SubjectOrder.SCORE_ASC: "Credit",
+    SubjectOrder.REGISTERED_ON: "Subject",
+}
+_FILTER_ATTR = {"division": "division", "riskClass": "risk_class", "inSandbox": "in_sandbox",
+                "platform": "platform", "productCategory": "product_category",
+                "alertStatus": "alert_status"}
+
+
+def _refuse_unseen(policy: CompiledPolicy, what: str, kind: Kind) -> None:
+    if not section_allowed(policy, kind):
+        section = policy.kinds[kind].section
+        raise Forbidden(f"{what} needs the {section} section, which your policy does not "
+                        "include", "Leave it out; ask the operator if your agreement "
+                        "should cover it.")
+
+
 def _subject_filters(flt: SubjectFilter | None, params: dict[str, Any],
                      policy: CompiledPolicy) -> list[str]:
-    """Filters as predicates; those on related nodes stay inside the caller's view."""
+    """Filters as predicates; those on related nodes keep the kind's row rule, so they
+    count only what the caller may see."""
     where: list[str] = []
     if flt is None:
         return where
-    own = store_visible(policy, "st")
+    for name, attr in _FILTER_ATTR.items():
+        if getattr(flt, attr) is not None:
+            _refuse_unseen(policy, f"the filter {name}", FILTER_KIND[name])
     if policy.party_type == "platform" and flt.platform not in (None, policy.params[
             "p_platform"]):
         raise Forbidden("a platform can filter only by its own platform")
@@ -114,14 +141,16 @@ def _subject_filters(flt: SubjectFilter | None, params: dict[str, Any],
         where.append("coalesce(s.in_sandbox, false) = $f_sandbox")
     if flt.platform:
         params["f_platform"] = flt.platform
-        where.append("EXISTS { (s)-[:OPERATES]->(st:Store) WHERE st.platform_id = $f_platform }")
-
+        where.append(f"EXISTS {{ (s)-[:OPERATES]->(st:Store) WHERE st.platform_id = "
+                     f"$f_platform AND {sees(policy, 'Store', 'st')} }}")
     if flt.product_category:
         params["f_category"] = flt.product_category
         where.append(f"EXISTS {{ (s)-[:OPERATES]->(st:Store)-[:LISTS]->"
-                     f"(:Product {{category: $f_category}}) WHERE {own} }}")
+                     f"(g:Product {{category: $f_category}}) WHERE {sees(policy, 'Store', 'st')}"
+                     f" AND {sees(policy, 'Product', 'g')} }}")
     if flt.alert_status is not None:
-        open_alert = "EXISTS { (a:Alert)-[:ABOUT]->(s) WHERE a.status <> 'closed' }"
+        open_alert = (f"EXISTS {{ (a:Alert)-[:ABOUT]->(s) WHERE a.status <> 'closed' AND "
+                      f"{sees(policy, 'Alert', 'a')} }}")
         where.append(open_alert if flt.alert_status == AlertState.OPEN else f"NOT {open_alert}")
     return where
 
@@ -129,8 +158,10 @@ def _subject_filters(flt: SubjectFilter | None, params: dict[str, Any],
 async def subjects(ctx: Context, purpose: Purpose, flt: SubjectFilter | None,
                    order: SubjectOrder, first: int | None, after: str | None,
                    want_total: bool) -> SubjectConnection:
-    policy = await ctx.authorize("subjects", purpose.value, "subjects:read")
+    policy = ctx.granted()
     size = page_size(ctx, first)
+    if order in ORDER_KIND:
+        _refuse_unseen(policy, f"the order {order.name}", ORDER_KIND[order])
     params: dict[str, Any] = {**policy.params, "limit": size + 1}
     where = ["NOT coalesce(s.stub, false)", policy.full(), *_subject_filters(flt, params, policy)]
     key, direction = _ORDER[order]
@@ -148,15 +179,21 @@ async def subjects(ctx: Context, purpose: Purpose, flt: SubjectFilter | None,
 WITH total, s, {key} AS k ORDER BY k {direction}, s.uscc ASC LIMIT $limit
 WITH total, {{k: k, s: s {{.uscc, .name, .kind, .division, .status, .registered_on,
                           .credit_class, .credit_score, .in_sandbox}}}} AS row""",
-        params, size, want_total)
+        params, size, want_total, count_match=policy.subjects_match("s"))
     edges = []
+    registration = section_allowed(policy, "Subject")
+    credit = section_allowed(policy, "Credit")
     for r in rows:
         s = r["s"]
         node = SubjectSummary(
-            uscc=s["uscc"], name=s["name"], kind=s["kind"], division=s["division"],
-            status=s["status"], registered_on=s["registered_on"],
-            risk_class=RiskClass(s["credit_class"]) if s["credit_class"] else None,
-            score=s["credit_score"], in_sandbox=s["in_sandbox"])
+            uscc=s["uscc"], name=s["name"],
+            kind=s["kind"] if registration else None,
+            division=s["division"] if registration else None,
+            status=s["status"] if registration else None,
+            registered_on=s["registered_on"] if registration else None,
+            risk_class=RiskClass(s["credit_class"]) if credit and s["credit_class"] else None,
+            score=s["credit_score"] if credit else None,
+            in_sandbox=s["in_sandbox"] if credit else None)
         edges.append(SubjectEdge(cursor=encode_cursor([r["k"], s["uscc"]]), node=node))
     await ctx.delivered("subjects", purpose.value, [e.node.uscc for e in edges])
     return SubjectConnection(edges=edges, page_info=PageInfo(
@@ -166,6 +203,7 @@ WITH total, {{k: k, s: s {{.uscc, .name, .kind, .division, .status, .registered_
 
 async def _fetch_page(ctx: Context, match: str, var: str, scope_where: str, page_where: str,
                       tail: str, params: dict[str, Any], size: int, want_total: bool,
+                      count_match: str | None = None,
                       ) -> tuple[list[dict[str, Any]], bool, int | None]:
     """One page (``size`` rows, fetched as size + 1 to know if another follows) and, when
     asked, the total under the same scope — in the page's own statement, or by a count
@@ -174,7 +212,10 @@ async def _fetch_page(ctx: Context, match: str, var: str, scope_where: str, page
     ``tail`` orders, limits and ends in ``WITH total, <map> AS row``; the rows come back
     collected in one record (in order), which the driver decodes far faster than a
     hundred records."""
-    total = (f"CALL () {{ {match} WHERE {scope_where} RETURN count({var}) AS total }}"
+    # The total may start from a narrower index (a platform's stores) than the page,
+    # which streams in key order and stops at the limit.
+    counted_from = count_match or match
+    total = (f"CALL () {{ {counted_from} WHERE {scope_where} RETURN count({var}) AS total }}"
              if want_total else "WITH null AS total")
     records, _, _ = await ctx.state.driver.execute_query(
         f"{total}\n{match} WHERE {page_where}{tail}\nRETURN total, collect(row) AS rows",
@@ -186,7 +227,7 @@ async def _fetch_page(ctx: Context, match: str, var: str, scope_where: str, page
             total_count = int(records[0]["total"])
         else:
             counted, _, _ = await ctx.state.driver.execute_query(
-                f"{match} WHERE {scope_where} RETURN count({var}) AS n", params,
+                f"{counted_from} WHERE {scope_where} RETURN count({var}) AS n", params,
                 database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
             total_count = int(counted[0]["n"])
     return rows[:size], len(rows) > size, total_count
@@ -195,12 +236,10 @@ async def _fetch_page(ctx: Context, match: str, var: str, scope_where: str, page
 async def credit_evaluations(ctx: Context, purpose: Purpose, uscc: str | None,
                              issuer: str | None, first: int | None, after: str | None,
                              want_total: bool) -> EvaluationConnection:
-    policy = await ctx.authorize("creditEvaluations", purpose.value, "evaluation:read")
+    policy = ctx.granted()
     size = page_size(ctx, first)
     params: dict[str, Any] = {**policy.params, "limit": size + 1}
     where = [evaluation_visible(policy, "e")]
-    if policy.party_type == "regulator":
-        where.append(policy.full("s"))
     if uscc:
         try:
             params["f_uscc"] = uscc_check.validate(uscc)
@@ -220,8 +259,8 @@ async def credit_evaluations(ctx: Context, purpose: Purpose, uscc: str | None,
         ctx, "MATCH (e:CreditEvaluation)-[:RATES]->(s:Subject)", "e", scope_where, page_where,
         "\nWITH total, e ORDER BY e.id LIMIT $limit\nWITH total, {e: properties(e)} AS row",
         params, size, want_total)
-    edges = [EvaluationEdge(cursor=encode_cursor([r["e"]["id"]]), node=to_evaluation(r["e"]))
-             for r in rows]
+    edges = [EvaluationEdge(cursor=encode_cursor([r["e"]["id"]]),
+                            node=to_evaluation(r["e"], policy)) for r in rows]
     await ctx.delivered("creditEvaluations", purpose.value, [e.node.id for e in edges])
     return EvaluationConnection(edges=edges, page_info=PageInfo(
         has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
@@ -230,12 +269,10 @@ async def credit_evaluations(ctx: Context, purpose: Purpose, uscc: str | None,
 
 async def alerts(ctx: Context, purpose: Purpose, flt: AlertFilter | None, first: int | None,
                  after: str | None, want_total: bool) -> AlertConnection:
-    policy = await ctx.authorize("alerts", purpose.value, "alert:read")
+    policy = ctx.granted()
     size = page_size(ctx, first)
     params: dict[str, Any] = {**policy.params, "limit": size + 1}
     where = [alert_visible(policy, "a")]
-    if policy.party_type == "regulator":
-        where.append(policy.full("s"))
     if flt:
         if flt.status:
             params["f_status"] = flt.status

@@ -15,14 +15,13 @@ import orjson
 import strawberry
 from strawberry.scalars import JSON
 
-from hub.api.compliance import alert_visible, store_visible
 from hub.api.context import Context
 from hub.api.errors import BadUserInput
 from hub.api.selection import children
 from hub.api.types import Alert, Credit, Evaluation, PlatformAction, Provenance, RiskClass
 from hub.identity import uscc as uscc_check
 from hub.policy.compiled import CompiledPolicy
-from hub.policy.visibility import row_filter
+from hub.policy.visibility import Kind, details, section_allowed, sees, shared_with
 
 SECTION_CAP = 100
 
@@ -110,65 +109,76 @@ class SubjectPortrait:
     alerts: list[Alert] | None
 
 
-_PROV = ("src_party", "src_record", "stated_at", "received_at", "first_seen", "last_seen")
-_HIDDEN = {"h", *_PROV, "first_party", "stub"}
-
-
 def _sections(policy: CompiledPolicy, want: dict[str, Any]) -> dict[str, str]:
-    """Section name → Cypher expression, for the sections both allowed and selected."""
+    """Section name → Cypher expression, for the sections both allowed and selected; each
+    nested pattern keeps the kind's row rule (hub.policy.visibility.sees)."""
     name = policy.mask("person_name", "p.name")
     ident = policy.mask("id_number", "p.id_masked")
     cap = SECTION_CAP
-    exprs = {
-        "people": ("people", f"""[(h)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|EXECUTIVE_OF]->(s)
+
+    def owned(rel: str, label: str, kind: Kind, forward: bool = True) -> str:
+        pattern = f"(s)-[:{rel}]->(x:{label})" if forward else f"(x:{label})-[:{rel}]->(s)"
+        return f"[{pattern} WHERE {sees(policy, kind, 'x')} | properties(x)][..{cap}]"
+
+    exprs: dict[str, tuple[Kind, str]] = {
+        "people": ("Role", f"""[(h)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|EXECUTIVE_OF]->(s)
+            WHERE {sees(policy, "Role", "r")}
             | {{role: type(r), r: properties(r),
                 person: CASE WHEN h:Person THEN {{name: {name.replace('p.', 'h.')},
                                                   id: {ident.replace('p.', 'h.')}}} END,
                 holder: CASE WHEN h:Subject THEN h.uscc END}}][..{cap}]"""),
-        "stores": ("stores", f"""[(s)-[:OPERATES]->(st:Store) WHERE {store_visible(policy)}
+        "stores": ("Store", f"""[(s)-[:OPERATES]->(st:Store) WHERE {sees(policy, "Store", "st")}
             | {{st: properties(st), products: CASE WHEN $want_products THEN
-                 [(st)-[:LISTS]->(g:Product) | properties(g)][..{cap}] END}}][..{cap}]"""),
-        "licences": ("licences", f"[(s)-[:HOLDS]->(l:Licence) | properties(l)][..{cap}]"),
-        "annualReports": ("annual_reports",
-                          f"[(s)-[:FILED]->(x:AnnualReport) | properties(x)][..{cap}]"),
-        "registrationChanges": ("registration_changes",
-                                f"[(s)-[:CHANGED]->(x:RegistrationChange) | properties(x)]"
-                                f"[..{cap}]"),
-        "complaints": ("complaints", f"""[(x:Complaint)-[:AGAINST]->(s) WHERE
-            {row_filter(policy, "Complaint", "x")} | properties(x)][..{cap}]"""),
-        "cases": ("cases", f"[(x:Case)-[:CONCERNS]->(s) | properties(x)][..{cap}]"),
-        "inspections": ("inspections", f"[(x:Inspection)-[:OF]->(s) | properties(x)][..{cap}]"),
-        "evaluations": ("evaluations", f"""[(a:Association)-[:ISSUED]->(x:CreditEvaluation)
-            -[:RATES]->(s) WHERE {evaluation_visible(policy, 'x')}
-            | properties(x)][..{cap}]"""),
-        "alerts": ("alerts", f"""[(a:Alert)-[:ABOUT]->(s) WHERE {alert_visible(policy)}
+                 [(st)-[:LISTS]->(g:Product) WHERE {sees(policy, "Product", "g")}
+                  | properties(g)][..{cap}] END}}][..{cap}]"""),
+        "licences": ("Licence", owned("HOLDS", "Licence", "Licence")),
+        "annualReports": ("AnnualReport", owned("FILED", "AnnualReport", "AnnualReport")),
+        "registrationChanges": ("RegistrationChange",
+                                owned("CHANGED", "RegistrationChange", "RegistrationChange")),
+        "complaints": ("Complaint", owned("AGAINST", "Complaint", "Complaint", False)),
+        "cases": ("Case", owned("CONCERNS", "Case", "Case", False)),
+        "inspections": ("Inspection", owned("OF", "Inspection", "Inspection", False)),
+        "evaluations": ("CreditEvaluation", owned("RATES", "CreditEvaluation",
+                                                  "CreditEvaluation", False)),
+        "alerts": ("Alert", f"""[(a:Alert)-[:ABOUT]->(s) WHERE {sees(policy, "Alert", "a")}
             | properties(a)][..{cap}]"""),
     }
-    return {field: expr for field, (section, expr) in exprs.items()
-            if field in want and policy.section(section)}
+    return {field: expr for field, (kind, expr) in exprs.items()
+            if field in want and section_allowed(policy, kind)}
 
 
 def evaluation_visible(policy: CompiledPolicy, e: str = "e") -> str:
     """Associations: their own and those shared with them; others: shared with them."""
-    return row_filter(policy, "CreditEvaluation", e)
+    return sees(policy, "CreditEvaluation", e)
 
 
 def _prov(data: dict[str, Any] | None) -> Provenance | None:
     return Provenance.of(data)
 
 
-def _fact(kind: str, key: str, date_key: str, data: dict[str, Any]) -> Fact:
-    details = {k: v for k, v in data.items() if k not in _HIDDEN}
-    return Fact(id=data.get(key), kind=kind, date=data.get(date_key),
-                details=details,  # type: ignore[arg-type]
-                provenance=_prov(data))
+def _fact(policy: CompiledPolicy, kind: Kind, key: str, date_key: str,
+          data: dict[str, Any]) -> Fact:
+    # An allow-list (access.yaml kinds.<kind>.details): a property added to the graph
+    # later is not sent until the policy names it.
+    return Fact(id=data.get(key), kind=_FACT_NAME[kind], date=data.get(date_key),
+                details=details(policy, kind, data),  # type: ignore[arg-type]
+                provenance=_provenance(policy, data))
 
 
-def to_evaluation(data: dict[str, Any]) -> Evaluation:
+_FACT_NAME: dict[Kind, str] = {
+    "AnnualReport": "annual_report", "RegistrationChange": "registration_change",
+    "Complaint": "complaint", "Case": "case", "Inspection": "inspection"}
+
+
+def _provenance(policy: CompiledPolicy, data: dict[str, Any]) -> Provenance | None:
+    return _prov(data) if section_allowed(policy, "Provenance") else None
+
+
+def to_evaluation(data: dict[str, Any], policy: CompiledPolicy) -> Evaluation:
     return Evaluation(id=data["id"], uscc=data.get("uscc") or "", issuer=data.get(
         "association_id"), grade=data.get("grade"), score=data.get("score"),
         issued_on=data.get("issued_on"), valid_to=data.get("valid_to"),
-        shared_with=data.get("shared_with"), provenance=_prov(data))
+        shared_with=shared_with(policy, data), provenance=_provenance(policy, data))
 
 
 def to_alert(data: dict[str, Any], uscc: str | None = None) -> Alert:
@@ -218,14 +228,15 @@ def to_portrait(rec: dict[str, Any], policy: CompiledPolicy,
         registered_on=s.get("registered_on") if registration else None,
         status=s.get("status") if registration else None,
         industry=s.get("industry") if registration else None,
-        provenance=_prov(s) if policy.section("provenance") else None,
-        credit=_credit(s, rec["explanation"]) if policy.section("credit") else None,
+        provenance=_provenance(policy, s),
+        credit=_credit(s, rec["explanation"]) if section_allowed(policy, "Credit") else None,
         people=None if got.get("people") is None else [
             Role(role=p["role"], person=Person(name=p["person"]["name"],
                                                id_number=p["person"]["id"])
                  if p["person"] else None,
                  holder_uscc=p["holder"], share=p["r"].get("share"), title=p["r"].get("title"),
-                 start=p["r"].get("start"), end=p["r"].get("end"), provenance=_prov(p["r"]))
+                 start=p["r"].get("start"), end=p["r"].get("end"),
+                 provenance=_provenance(policy, p["r"]))
             for p in got["people"]],
         stores=None if stores is None else [
             Store(platform_id=x["st"].get("platform_id"), shop_id=x["st"].get("shop_id"),
@@ -236,30 +247,31 @@ def to_portrait(rec: dict[str, Any], policy: CompiledPolicy,
                               category=g.get("category"), price=g.get("price"),
                               listed_on=g.get("listed_on"), delisted_on=g.get("delisted_on"))
                       for g in x["products"]],
-                  provenance=_prov(x["st"])) for x in stores],
+                  provenance=_provenance(policy, x["st"])) for x in stores],
         licences=None if got.get("licences") is None else [
             Licence(licence_no=x.get("licence_no"), licence_type=x.get("licence_type"),
                     valid_from=x.get("valid_from"), valid_to=x.get("valid_to"),
-                    provenance=_prov(x)) for x in got["licences"]],
-        annual_reports=_facts(got, "annualReports", "annual_report", "key", "filed_on"),
-        registration_changes=_facts(got, "registrationChanges", "registration_change",
-                                    "id", "changed_on"),
-        complaints=_facts(got, "complaints", "complaint", "id", "received_on"),
-        cases=_facts(got, "cases", "case", "id", "opened_on"),
-        inspections=_facts(got, "inspections", "inspection", "id", "inspected_on"),
+                    provenance=_provenance(policy, x)) for x in got["licences"]],
+        annual_reports=_facts(policy, got, "annualReports", "AnnualReport", "key",
+                              "filed_on"),
+        registration_changes=_facts(policy, got, "registrationChanges",
+                                    "RegistrationChange", "id", "changed_on"),
+        complaints=_facts(policy, got, "complaints", "Complaint", "id", "received_on"),
+        cases=_facts(policy, got, "cases", "Case", "id", "opened_on"),
+        inspections=_facts(policy, got, "inspections", "Inspection", "id", "inspected_on"),
         evaluations=None if got.get("evaluations") is None else [
-            to_evaluation(x) for x in got["evaluations"]],
+            to_evaluation(x, policy) for x in got["evaluations"]],
         alerts=None if got.get("alerts") is None else [
             to_alert(x, s["uscc"]) for x in got["alerts"]],
     )
 
 
-def _facts(got: dict[str, Any], field: str, kind: str, key: str,
+def _facts(policy: CompiledPolicy, got: dict[str, Any], field: str, kind: Kind, key: str,
            date_key: str) -> list[Fact] | None:
     items = got.get(field)
     if items is None:
         return None
-    return [_fact(kind, key, date_key, x) for x in items]
+    return [_fact(policy, kind, key, date_key, x) for x in items]
 
 
 def count_records(portrait: SubjectPortrait) -> list[str]:
@@ -269,7 +281,7 @@ def count_records(portrait: SubjectPortrait) -> list[str]:
 
 async def subject(ctx: Context, uscc: str, purpose: str,
                   root: dict[str, Any]) -> SubjectPortrait | None:
-    policy = await ctx.authorize("subject", purpose, "subject:read")
+    policy = ctx.granted()
     try:
         code = uscc_check.validate(uscc)
     except ValueError as exc:

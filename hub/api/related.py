@@ -21,6 +21,7 @@ from hub.api.errors import BadUserInput
 from hub.api.types import Purpose, Relation, RiskClass
 from hub.identity import uscc as uscc_check
 from hub.policy.compiled import CompiledPolicy
+from hub.policy.visibility import sees
 
 MAX_NODES = 500
 
@@ -69,7 +70,14 @@ class RelatedEntities:
 
 
 def _branches(policy: CompiledPolicy, relations: set[Relation]) -> list[str]:
+    """One UNION branch per relation. A contact point's degree is probed among the
+    subjects the caller may see only (``$probe`` = fan-out + 1), so neither a cap nor a
+    count says anything about neighbours outside the caller's scope."""
     scope = policy.full("t")
+
+    def stores(v: str) -> str:
+        return sees(policy, "Store", v)
+
     name = policy.mask("person_name", "p.name")
     tail = "t.uscc AS to, t.name AS name, t.credit_class AS class"
     parts: list[str] = []
@@ -77,13 +85,14 @@ def _branches(policy: CompiledPolicy, relations: set[Relation]) -> list[str]:
         if relation in relations:
             parts.append(f"""
   MATCH (s)<-[:{rel}]-(p:Person)
-  WITH s, p, COUNT {{ (p)-[:{rel}]->() }} AS degree
   CALL (s, p) {{
     MATCH (p)-[:{rel}]->(t:Subject) WHERE t <> s AND {scope}
-    RETURN t LIMIT $fanout
+    WITH t LIMIT $probe
+    RETURN collect(t) AS ts
   }}
+  UNWIND ts[..$fanout] AS t
   RETURN {tail}, '{relation.value}' AS rel, 'person' AS via_kind, {name} AS via,
-         degree > $fanout + 1 AS capped""")
+         size(ts) > $fanout AS capped""")
     if Relation.SHAREHOLDER in relations:
         parts.append(f"""
   MATCH (s)-[:SHAREHOLDER_OF]-(t:Subject) WHERE {scope}
@@ -100,24 +109,27 @@ def _branches(policy: CompiledPolicy, relations: set[Relation]) -> list[str]:
         if relation in relations:
             parts.append(f"""
   MATCH (s)-[l0:{rel}]->(x:{label}) WHERE l0.end IS NULL
-  WITH s, x, COUNT {{ (x)<-[:{rel}]-(:Subject) }} AS degree
   CALL (s, x) {{
     MATCH (x)<-[l:{rel}]-(t:Subject) WHERE t <> s AND l.end IS NULL AND {scope}
-    RETURN t LIMIT $fanout
+    WITH t LIMIT $probe
+    RETURN collect(t) AS ts
   }}
+  UNWIND ts[..$fanout] AS t
   RETURN {tail}, '{relation.value}' AS rel, '{label.lower()}' AS via_kind, {shown} AS via,
-         degree > $fanout + 1 AS capped""")
+         size(ts) > $fanout AS capped""")
     if Relation.SAME_PERSON_STORES in relations:
         parts.append(f"""
-  MATCH (s)<-[:LEGAL_REP_OF|SHAREHOLDER_OF]-(p:Person) WHERE EXISTS {{ (s)-[:OPERATES]->() }}
-  WITH s, p, COUNT {{ (p)-->() }} AS degree
+  MATCH (s)<-[:LEGAL_REP_OF|SHAREHOLDER_OF]-(p:Person)
+  WHERE EXISTS {{ (s)-[:OPERATES]->(st0:Store) WHERE {stores("st0")} }}
   CALL (s, p) {{
-    MATCH (p)-[:LEGAL_REP_OF|SHAREHOLDER_OF]->(t:Subject)-[:OPERATES]->(:Store)
-    WHERE t <> s AND {scope}
-    RETURN DISTINCT t LIMIT $fanout
+    MATCH (p)-[:LEGAL_REP_OF|SHAREHOLDER_OF]->(t:Subject)
+    WHERE t <> s AND {scope} AND EXISTS {{ (t)-[:OPERATES]->(st1:Store) WHERE {stores("st1")} }}
+    WITH DISTINCT t LIMIT $probe
+    RETURN collect(t) AS ts
   }}
+  UNWIND ts[..$fanout] AS t
   RETURN {tail}, 'SAME_PERSON_STORES' AS rel, 'person' AS via_kind, {name} AS via,
-         degree > $fanout + 1 AS capped""")
+         size(ts) > $fanout AS capped""")
     return parts
 
 
@@ -145,7 +157,7 @@ class _Found:
 
 async def related_entities(ctx: Context, uscc: str, depth: int | None,
                            via: list[Relation] | None, purpose: Purpose) -> RelatedEntities:
-    policy = await ctx.authorize("relatedEntities", purpose.value, "graph:traverse")
+    policy = ctx.granted()
     limits = policy.policy.traversal
     allowed = {Relation(r) for r in limits.relations}
     wanted = set(via) if via else allowed
@@ -176,7 +188,7 @@ async def related_entities(ctx: Context, uscc: str, depth: int | None,
         if not frontier:
             break
         params: dict[str, Any] = {"frontier": frontier, "fanout": limits.max_fanout,
-                                  **policy.params}
+                                  "probe": limits.max_fanout + 1, **policy.params}
         records, _, _ = await driver.execute_query(text, params, database_=db,
                                                    routing_=neo4j.RoutingControl.READ)
         next_frontier: list[str] = []

@@ -17,7 +17,7 @@ from strawberry.types import ExecutionContext, Info
 
 from hub import __version__
 from hub.api import compliance, listing, mutations, portrait, related, supervision
-from hub.api.context import Context
+from hub.api.context import Context, OperationCheck
 from hub.api.cost import Budget
 from hub.api.execution import FastExecutionContext
 from hub.api.listing import AlertFilter, SubjectFilter, SubjectOrder
@@ -34,7 +34,13 @@ from hub.api.portrait import SubjectPortrait
 from hub.api.related import RelatedEntities
 from hub.api.selection import root_children
 from hub.api.subscriptions import Subscription
-from hub.api.supervision import AlertStepResult, InspectionPlan, Reminder, SandboxStats
+from hub.api.supervision import (
+    AlertStepResult,
+    EnrolmentReport,
+    InspectionPlan,
+    Reminder,
+    SandboxStats,
+)
 from hub.api.types import (
     AlertConnection,
     ComplianceStatus,
@@ -120,6 +126,14 @@ class Query:
     async def reminders(self, info: CtxInfo, purpose: Purpose,
                         uscc: str) -> list[Reminder]:
         return await supervision.reminders(info.context, purpose, uscc)
+
+    @strawberry.field(description="Regulators: platforms' enrolments 入驻 of subjects in "
+                                  "your jurisdiction (first store of a subject on a "
+                                  "platform), newest first, and the day's anomalies.")
+    async def enrolments(self, info: CtxInfo, purpose: Purpose, since: str | None = None,
+                         platform: str | None = None,
+                         first: int | None = None) -> EnrolmentReport:
+        return await supervision.enrolments(info.context, purpose, since, platform, first)
 
     @strawberry.field(description="The calling party, its scopes, purposes and budget.")
     async def me(self, info: CtxInfo) -> Me:
@@ -207,6 +221,18 @@ class Mutation:
         return await mutations.apply_rows(
             ctx, "upsertProducts", purpose, idempotency_key, "platform",
             [mutations.product_raw(pid, p) for p in products], None, ("store:write",))
+
+
+def _check_operations(*roots: type) -> None:
+    """Put the one operation check on every root field (a field without a rule in
+    hub.policy.operations makes the schema fail to build)."""
+    for root in roots:
+        for fld in root.__strawberry_definition__.fields:  # type: ignore[attr-defined]
+            if not any(isinstance(e, OperationCheck) for e in fld.extensions):
+                fld.extensions.append(OperationCheck())
+
+
+_check_operations(Query, Mutation, Subscription)
 
 
 class HubSchema(strawberry.Schema):

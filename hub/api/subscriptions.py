@@ -147,5 +147,5 @@ class Subscription:
                                "graphql-transport-ws subprotocol (docs/alerts.md).")
         ctx = for_operation(info.context, info)
         _check_token(ctx)
-        policy = await ctx.authorize("alerts", purpose.value, ALERT_READ)
+        policy = await ctx.authorize("alertNotifications", purpose.value, ALERT_READ)
         return stream(ctx, policy)

@@ -18,7 +18,8 @@ from hub.api.errors import BadUserInput, Forbidden, NotFound
 from hub.api.types import Purpose
 from hub.errors import HubError
 from hub.identity import uscc as uscc_check
-from hub.policy.compiled import CompiledPolicy, jurisdiction_prefixes
+from hub.policy.compiled import CompiledPolicy
+from hub.policy.visibility import Kind, section_allowed, sees
 
 
 @strawberry.type
@@ -54,6 +55,35 @@ class Reminder:
     created_at: str | None
 
 
+@strawberry.type(description="A platform's first store for a subject (入驻).")
+class Enrolment:
+    uscc: str
+    platform_id: str | None
+    party: str | None
+    at: str | None
+    unregistered: bool | None = strawberry.field(
+        description="The code was unknown to the registry when the platform pushed it.")
+    outside_usual_divisions: bool | None = strawberry.field(
+        description="The platform, with an established base, had enrolled no one in this "
+                    "city before.")
+
+
+@strawberry.type(description="More enrolments by one platform in one day than the policy's "
+                             "threshold (counted within your jurisdiction).")
+class EnrolmentAnomaly:
+    platform_id: str
+    day: str
+    count: int
+    threshold: int
+
+
+@strawberry.type
+class EnrolmentReport:
+    since: str
+    enrolments: list[Enrolment]
+    anomalies: list[EnrolmentAnomaly]
+
+
 @strawberry.type
 class AlertStepResult:
     alert_id: str
@@ -76,13 +106,12 @@ def own_division(ctx: Context, division: str | None) -> str:
     chosen = division or codes[0]
     if not (len(chosen) == 6 and chosen.isdigit()):
         raise BadUserInput(f"{chosen!r} is not a 6-digit division code")
-    if not any(chosen.startswith(p) for p in jurisdiction_prefixes(codes)):
+    if not ctx.granted().covers_division(chosen):
         raise Forbidden(f"division {chosen} is outside your jurisdiction")
     return chosen
 
 
 async def sandbox_stats(ctx: Context, purpose: Purpose, division: str | None) -> SandboxStats:
-    await ctx.authorize("subjects", purpose.value, "subjects:read")
     chosen = own_division(ctx, division)
     from hub.credit.sandbox import sandbox_stats as stats
 
@@ -96,7 +125,6 @@ async def sandbox_stats(ctx: Context, purpose: Purpose, division: str | None) ->
 
 async def inspection_plan(ctx: Context, purpose: Purpose, division: str, period: str,
                           seed: str, roster: list[str] | None) -> InspectionPlan:
-    await ctx.authorize("inspectionPlan", purpose.value, "inspection:read")
     chosen = own_division(ctx, division)
     from hub.credit.inspections import plan_inspections, roster_from_graph
 
@@ -118,18 +146,12 @@ async def inspection_plan(ctx: Context, purpose: Purpose, division: str, period:
 
 
 async def set_clock(ctx: Context, at: str | None) -> str:
-    """Move the simulated clock (development only; scope credit:admin)."""
-    from hub.auth.errors import InsufficientScope
-    from hub.auth.resource import require_scopes
+    """Move the simulated clock (development only; the operation check has verified the
+    scope credit:admin and the party's policy)."""
     from hub.credit.clock import set_clock as move
 
     if ctx.state.settings.production:
         raise Forbidden("the simulated clock cannot be moved in production")
-    try:
-        require_scopes(ctx.caller, "credit:admin")
-    except InsufficientScope as exc:
-        ctx.scope_denied = True
-        raise Forbidden(str(exc)) from None
     try:
         moved = await ctx.run_sync(move, _engine(ctx), ctx.state.database, at)
     except ValueError as exc:
@@ -152,13 +174,71 @@ async def _visible_subject(ctx: Context, policy: CompiledPolicy, uscc: str) -> s
     return code
 
 
-async def reminders(ctx: Context, purpose: Purpose, uscc: str) -> list[Reminder]:
-    policy = await ctx.authorize("subject", purpose.value, "subject:read")
-    code = await _visible_subject(ctx, policy, uscc)
-    from hub.credit.reminders import reminders_for
+MAX_ENROLMENTS = 1000
 
-    items: list[dict[str, Any]] = await ctx.run_sync(reminders_for, _engine(ctx),
-                                                     ctx.state.database, code)
+
+async def enrolments(ctx: Context, purpose: Purpose, since: str | None, platform: str | None,
+                     first: int | None) -> EnrolmentReport:
+    """Regulators: enrolments of subjects in their jurisdiction, and the anomalies."""
+    from datetime import date, timedelta
+
+    from hub.policy import enrolment
+
+    policy = ctx.granted()
+    day = since or (date.today() - timedelta(days=30)).isoformat()
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise BadUserInput(f"since must be a day (YYYY-MM-DD), got {since!r}") from None
+    limit = MAX_ENROLMENTS if first is None else first
+    if not 0 <= limit <= MAX_ENROLMENTS:
+        raise BadUserInput(f"first must be between 0 and {MAX_ENROLMENTS}, got {first}")
+    threshold = ctx.services.policies.policy.enrolment.daily_threshold
+    records, _, _ = await ctx.state.driver.execute_query(
+        enrolment.query(policy, platform is not None),
+        {**policy.params, "since": day, "limit": limit, "threshold": threshold,
+         "platform": platform}, database_=ctx.state.database,
+        routing_=neo4j.RoutingControl.READ)
+    rec = records[0]
+    rows = [Enrolment(uscc=r["uscc"], platform_id=r["platform_id"], party=r["party"],
+                      at=r["at"], unregistered=r["unregistered"],
+                      outside_usual_divisions=r["outside_usual"]) for r in rec["rows"]]
+    await ctx.delivered("enrolments", purpose.value, [e.uscc for e in rows])
+    return EnrolmentReport(since=day, enrolments=rows, anomalies=[
+        EnrolmentAnomaly(platform_id=a["platform"], day=a["day"], count=a["count"],
+                         threshold=threshold) for a in rec["anomalies"]])
+
+
+#: Reminder conditions → the kind of fact each reads (a reader without it never gets a
+#: reminder that depends on it).
+_CONDITION_KIND: dict[str, Kind] = {
+    "classes": "Credit", "credit_repair_open": "Credit", "lists_categories": "Product",
+    "open_alert": "Alert", "report_due_within_days": "AnnualReport",
+}
+
+
+async def reminders(ctx: Context, purpose: Purpose, uscc: str) -> list[Reminder]:
+    """Reminders derived from what the caller sees of the subject (its own stores and
+    listings for a platform, the alerts it was sent), not from all of its facts."""
+    policy = ctx.granted()
+    code = await _visible_subject(ctx, policy, uscc)
+    from hub.credit.clock import now
+    from hub.credit.config import load_policies
+    from hub.credit.reminders import visible_reminders
+
+    predicates = {"store": sees(policy, "Store", "st"), "product": sees(policy, "Product", "p"),
+                  "alert": sees(policy, "Alert", "a"),
+                  "report": sees(policy, "AnnualReport", "r")}
+    unseen = frozenset(c for c, kind in _CONDITION_KIND.items()
+                       if not section_allowed(policy, kind))
+    engine = _engine(ctx)
+
+    def derive() -> list[dict[str, Any]]:
+        today = now(engine, ctx.state.database).date()
+        return visible_reminders(engine, ctx.state.database, load_policies(), code, today,
+                                 predicates, policy.params, unseen)
+
+    items: list[dict[str, Any]] = await ctx.run_sync(derive)
     await ctx.delivered("reminders", purpose.value, [str(i["id"]) for i in items])
     return [Reminder(id=str(i["id"]), kind=i.get("kind"), title=i.get("title"),
                      text=i.get("text"), created_at=i.get("created_at")) for i in items]
@@ -167,7 +247,8 @@ async def reminders(ctx: Context, purpose: Purpose, uscc: str) -> list[Reminder]
 async def _alert_in_scope(ctx: Context, policy: CompiledPolicy, alert_id: str) -> None:
     records, _, _ = await ctx.state.driver.execute_query(
         f"MATCH (a:Alert {{id: $id}})-[:ABOUT]->(s:Subject) WHERE {policy.full()} "
-        "RETURN a.id AS id", {"id": alert_id, **policy.params}, database_=ctx.state.database,
+        f"AND {sees(policy, 'AlertStep', 'a')} RETURN a.id AS id",
+        {"id": alert_id, **policy.params}, database_=ctx.state.database,
         routing_=neo4j.RoutingControl.READ)
     if not records:
         raise NotFound(f"no alert {alert_id!r} in your jurisdiction")
@@ -175,7 +256,7 @@ async def _alert_in_scope(ctx: Context, policy: CompiledPolicy, alert_id: str) -
 
 async def advance_alert(ctx: Context, purpose: Purpose, alert_id: str, step: str,
                         note: str, rectified: bool) -> AlertStepResult:
-    policy = await ctx.authorize("advanceAlert", purpose.value, "case:write")
+    policy = ctx.granted()
     await _alert_in_scope(ctx, policy, alert_id)
     from hub.credit.workflow import advance_alert as advance
     from hub.credit.workflow import record_rectification
@@ -187,6 +268,7 @@ async def advance_alert(ctx: Context, purpose: Purpose, alert_id: str, step: str
     else:
         result = await ctx.run_sync(advance, _engine(ctx), ctx.state.database, alert_id,
                                     step, ctx.caller.party_id, note)
-    await ctx.record("advanceAlert", purpose.value, [alert_id])
+    await ctx.record("recordRectification" if rectified else "advanceAlert", purpose.value,
+                     [alert_id])
     return AlertStepResult(alert_id=alert_id, status=str(result.get("status", step)),
                            details=result)

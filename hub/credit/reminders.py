@@ -9,6 +9,7 @@ once per period (its id holds the period), so re-running generates nothing twice
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -18,18 +19,32 @@ from hub.credit.config import Policies
 from hub.credit.facts_model import Facts
 from hub.credit.trigger_policy import Reminder
 
-FACTS = """
+
+def facts_query(store: str = "true", product: str = "true", alert: str = "true",
+                report: str = "true") -> str:
+    """What the reminder conditions read, for a batch of subjects. The predicates (over
+    ``st``, ``p``, ``a``, ``r``) narrow it to what one reader may see: the engine uses
+    them all true (a reminder is about the subject), the API composes the caller's
+    visibility (hub.policy.visibility.sees) so that a reminder never reveals a fact the
+    caller could not read (another platform's listing, an alert it was not sent)."""
+    return f"""
 UNWIND $usccs AS u
-MATCH (s:Subject {uscc: u})
+MATCH (s:Subject {{uscc: u}})
 RETURN s.uscc AS uscc, s.credit_class AS cls, coalesce(s.credit_repair_open, false) AS repair,
        coalesce(s.stub, false) AS stub, s.registered_on AS registered_on,
-       COUNT { (a:Alert)-[:ABOUT]->(s) WHERE a.status <> 'closed' } > 0 AS open_alert,
+       COUNT {{ (a:Alert)-[:ABOUT]->(s) WHERE a.status <> 'closed' AND {alert} }} > 0
+         AS open_alert,
        [(s)-[:OPERATES]->(st:Store)-[:LISTS]->(p:Product)
         WHERE p.category <> 'general' AND (st.closed_on IS NULL OR st.closed_on > $today)
-          AND (p.delisted_on IS NULL OR p.delisted_on > $today) | p.category] AS cats,
-       COUNT { (s)-[:FILED]->(r:AnnualReport)
-               WHERE toInteger(r.year) = $last_year AND r.filed_on IS NOT NULL } > 0 AS filed
+          AND (p.delisted_on IS NULL OR p.delisted_on > $today) AND {store} AND {product}
+        | p.category] AS cats,
+       COUNT {{ (s)-[:FILED]->(r:AnnualReport)
+               WHERE toInteger(r.year) = $last_year AND r.filed_on IS NOT NULL
+                 AND {report} }} > 0 AS filed
 """
+
+
+FACTS = facts_query()
 
 WRITE = """
 UNWIND $rows AS r
@@ -145,3 +160,27 @@ def reminders_for(driver: neo4j.Driver, database: str, uscc: str) -> list[dict[s
         "ORDER BY m.created_at DESC, m.id", uscc=uscc, database_=database,
         routing_=neo4j.RoutingControl.READ)
     return [dict(r["m"]) for r in records]
+
+
+def visible_reminders(driver: neo4j.Driver, database: str, policies: Policies, uscc: str,
+                      today: date, predicates: dict[str, str], params: dict[str, Any],
+                      unseen: frozenset[str] = frozenset()) -> list[dict[str, Any]]:
+    """The subject's reminders as one reader may derive them: those due on the facts the
+    reader sees (``predicates`` for :func:`facts_query`), leaving out reminders with a
+    condition on what the reader cannot see at all (``unseen``: condition names of
+    :class:`~hub.credit.trigger_policy.When`), with the stored one's time when the
+    engine has already pushed it. Newest first."""
+    records, _, _ = driver.execute_query(
+        facts_query(**predicates), {**params, "usccs": [uscc], "today": today.isoformat(),
+                                    "last_year": today.year - 1},
+        database_=database, routing_=neo4j.RoutingControl.READ)
+    usable = [r for r in policies.reminders.reminders
+              if all(getattr(r.when, c) is None for c in unseen)]
+    view = replace(policies, reminders=policies.reminders.model_copy(
+        update={"reminders": usable}))
+    rows = [row for rec in records for row in due(view, rec.data(), today)]
+    stored = {r["id"]: r for r in reminders_for(driver, database, uscc)}
+    out = [{**row, "created_at": stored.get(row["id"], {}).get("created_at")} for row in rows]
+    out.sort(key=lambda r: r["id"])
+    out.sort(key=lambda r: r["created_at"] or "", reverse=True)
+    return out

@@ -123,16 +123,10 @@ class Notification:
 
 def visibility(policy: CompiledPolicy) -> str:
     """Cypher predicate over ``a`` (alert) and ``s`` (subject): may the party see it?
+    The one rule of hub.policy.visibility (the same as the ``alerts`` query)."""
+    from hub.policy.visibility import sees
 
-    The same rule as the ``alerts`` query: regulators see alerts about subjects in their
-    jurisdiction, platforms the alerts pushed to them, everyone else nothing.
-    """
-    from hub.api.compliance import alert_visible
-
-    where = alert_visible(policy, "a")
-    if policy.party_type == "regulator":
-        where = f"({where}) AND {policy.full('s')}"
-    return where
+    return sees(policy, "Alert", "a", "s")
 
 
 async def claim(driver: neo4j.AsyncDriver, database: str, policy: CompiledPolicy, owner: str,

@@ -151,12 +151,29 @@ CALL (n, row) {
 PLATFORM = ("UNWIND $rows AS row" + upsert("p", "(p:Platform {id: row.key})", "Platform")
             + "\nSET p.stub = false" + COUNTS)
 
+#: A platform's first store for a subject is an enrolment 入驻, recorded once with who and
+#: when (hub.policy.enrolment reads them for the subject's regulators). Flags: the code
+#: was unknown to the registry (a stub), or the platform, with an established base
+#: (ENROLMENT_BASE earlier enrolments), had none in the subject's city before.
+ENROLMENT_BASE = 20
+ENROLMENT = f"""
+WITH *, COUNT {{ (o:Enrolment {{platform_id: row.platform_id}}) WHERE o.uscc <> s.uscc }}
+        >= {ENROLMENT_BASE} AND NOT EXISTS {{
+          (o:Enrolment {{platform_id: row.platform_id}})
+          WHERE o.uscc <> s.uscc AND left(o.division, 4) = left(s.division, 4) }} AS unusual
+MERGE (en:Enrolment {{key: s.uscc + '@' + row.platform_id}})
+ON CREATE SET en.uscc = s.uscc, en.platform_id = row.platform_id, en.party = $party,
+              en.at = $now, en.day = left($now, 10), en.division = s.division,
+              en.unregistered = coalesce(s.stub, false), en.outside_usual = unusual
+MERGE (en)-[:OF]->(s)
+WITH *"""
+
 STORE = ("UNWIND $rows AS row" + stub_subject("s", "row.uscc") + """
 MERGE (p:Platform {id: row.platform_id})
 ON CREATE SET p.stub = true, p.first_seen = $now, p.first_party = $party"""
          + upsert("st", "(st:Store {key: row.key})", "Store") + """
 MERGE (s)-[:OPERATES]->(st)
-MERGE (st)-[:ON]->(p)""" + COUNTS)
+MERGE (st)-[:ON]->(p)""" + ENROLMENT + COUNTS)
 
 PRODUCT = ("UNWIND $rows AS row" + """
 MERGE (st:Store {key: row.store_key})

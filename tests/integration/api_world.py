@@ -172,3 +172,92 @@ def world(graph: neo4j.Driver, hub_settings: Settings, tmp_path: Path) -> Iterat
         for pid, (cid, secret) in creds.items():
             w.tokens[pid] = token(url, cid, secret)
         yield w
+
+
+# -- The policy world: the world above plus what the generated policy test needs --------
+# (a second association, closed stores in and past the grace period, alerts pushed to
+# one platform, facts with properties outside the allow-lists).
+ASSOC2_MEMBER = IN_WH
+CLOSED_OLD = uscc.make("91510104MA6CCL010")   # Jinjiang; plat-01 store closed in 2020
+CLOSED_NEW = uscc.make("91510104MA6CCL020")   # Jinjiang; plat-01 store closed yesterday
+
+POLICY_PARTIES: dict[str, dict[str, Any]] = {
+    "party-assoc-02": {"party_type": "association", "name": "四川电商诚信联盟",
+                       "association_id": "assoc-02"},
+}
+
+
+def _policy_feeds() -> dict[str, tuple[str, list[dict[str, Any]]]]:
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    return {
+        "registry": ("reg-cd", [
+            _subject(CLOSED_OLD, "锦江戊商贸有限公司"),
+            _subject(CLOSED_NEW, "锦江己商贸有限公司"),
+            {"record_type": "annual_report", "record_id": "ar1", "uscc": IN_JJ, "year": 2025,
+             "filed_on": "2026-03-01"},
+            {"record_type": "registration_change", "record_id": "rc1", "uscc": IN_WH,
+             "change_id": "RC-WH-1", "changed_on": "2026-02-02", "item": "address",
+             "before": "旧址", "after": "新址", "published": False},
+        ]),
+        "platform": ("party-plat-01", [
+            {"record_type": "store", "record_id": "st5", "platform_id": "plat-01",
+             "shop_id": "CL-OLD", "uscc": CLOSED_OLD, "name": "戊的店",
+             "closed_on": "2020-01-01"},
+            {"record_type": "store", "record_id": "st6", "platform_id": "plat-01",
+             "shop_id": "CL-NEW", "uscc": CLOSED_NEW, "name": "己的店", "closed_on": yesterday},
+        ]),
+        "platform2": ("party-plat-02", [
+            {"record_type": "product", "record_id": "g3", "platform_id": "plat-02",
+             "shop_id": "W2", "product_id": "G3-FOOD", "title": "腊肉", "category": "food"},
+        ]),
+        "enforcement": ("reg-cd", [
+            {"record_type": "inspection", "record_id": "i1", "inspection_id": "INS-WH-1",
+             "uscc": IN_WH, "inspected_on": "2026-03-03", "authority": "510107",
+             "result": "issues", "inspector_ids": ["INSPECTOR-SECRET-7"]},
+            {"record_type": "case", "record_id": "k2", "case_id": "K-WH-2", "uscc": IN_WH,
+             "opened_on": "2026-03-04", "authority": "510107", "outcome": "penalty",
+             "fine": 5000, "legal_basis": "电子商务法第七十六条"},
+        ]),
+        "association2": ("party-assoc-02", [
+            {"record_type": "association", "record_id": "b0", "association_id": "assoc-02",
+             "name": "四川电商诚信联盟"},
+            {"record_type": "membership", "record_id": "bm1", "association_id": "assoc-02",
+             "uscc": ASSOC2_MEMBER, "joined_on": "2022-01-01"},
+            {"record_type": "evaluation", "record_id": "be1", "evaluation_id": "EV-3",
+             "association_id": "assoc-02", "uscc": IN_WH, "grade": "A",
+             "issued_on": "2026-02-01", "shared_with": ["reg-wh", "party-assoc-01"]},
+        ]),
+    }
+
+
+#: Alerts written as the credit engine would (ids, rule, NOTIFIES to the platforms told).
+POLICY_ALERTS = [
+    {"id": "AL-JJ-1", "uscc": IN_JJ, "notify": ["party-plat-01", "reg-jj"]},
+    {"id": "AL-WH-1", "uscc": IN_WH, "notify": ["party-plat-02", "reg-wh"]},
+    {"id": "AL-WH-2", "uscc": IN_WH, "notify": ["reg-wh"]},
+]
+
+
+def build_policy_graph(graph: neo4j.Driver, tmp: Path) -> dict[str, tuple[str, str | None]]:
+    """:func:`build_graph` plus the policy world's parties, feeds and alerts."""
+    creds = build_graph(graph, tmp)
+    for pid, spec in POLICY_PARTIES.items():
+        create_party(graph, party_id=pid, **spec)
+        creds[pid] = create_client(graph, pid)
+    for name, (party, records) in _policy_feeds().items():
+        path = tmp / f"policy-{name}.jsonl"
+        path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in records))
+        source = ("platform" if name.startswith("platform") else
+                  "association" if name.startswith("association") else name)
+        summary = ingest(graph, "neo4j", source, path, IngestOptions(party=party), KEY)
+        assert summary.rejected == 0, summary
+    graph.execute_query("""
+        UNWIND $alerts AS x
+        MATCH (s:Subject {uscc: x.uscc})
+        CREATE (a:Alert {id: x.id, uscc: x.uscc, rule: 'change_unpublished',
+                         severity: 'high', status: 'screen', created_at: '2026-03-05',
+                         deadline: '2026-04-05', division: s.division})-[:ABOUT]->(s)
+        WITH a, x UNWIND x.notify AS p
+        MATCH (party:Party {id: p}) CREATE (a)-[:NOTIFIES]->(party)""",
+                        alerts=POLICY_ALERTS)
+    return creds

@@ -149,7 +149,7 @@ def test_scope_and_purpose_are_checked_per_subscription(w: World) -> None:
     assert association is not None and association["type"] == "error"
     assert association["payload"][0]["extensions"]["code"] == "FORBIDDEN"
     denied = [line for line in audit_lines(w) if line["outcome"] == "denied"
-              and line["operation"] == "alerts"]
+              and line["operation"] == "alertNotifications"]
     assert {line["party"] for line in denied} == {"party-plat-01", "party-assoc-01"}
     # Over plain HTTP a subscription is refused with a clear 400 pointing at WebSocket.
     response = w.gql("party-plat-01", SUBSCRIPTION, {"p": "PERIODIC_SWEEP"})

@@ -51,3 +51,20 @@ def test_scoped_lookups_seek_the_uscc_index(graph: neo4j.Driver, tmp_path: Any,
     ops = operators(summary.profile)
     assert "NodeUniqueIndexSeek" in ops, ops
     assert not {"NodeByLabelScan", "AllNodesScan"} & ops, ops
+
+
+@pytest.mark.parametrize("who", ["platform", "association"])
+def test_scoped_counts_start_from_the_partys_own_index(graph: neo4j.Driver, tmp_path: Any,
+                                                       who: str) -> None:
+    """A platform's totalCount starts from its stores (the store_platform index), an
+    association's from its members, not from a scan of every subject."""
+    build_graph(graph, tmp_path)
+    identity, purpose = PARTIES[who]
+    policy = PolicyBook.load().compile(identity, "subjects", purpose.lower())
+    text = (f"{policy.subjects_match('s')} WHERE NOT coalesce(s.stub, false) AND "
+            f"{policy.full()} RETURN count(s) AS n")
+    result = graph.execute_query("PROFILE " + text, policy.params)
+    ops = operators(result.summary.profile)
+    assert {"NodeIndexSeek", "NodeUniqueIndexSeek"} & ops, ops
+    assert not {"NodeByLabelScan", "AllNodesScan"} & ops, ops
+    assert result.records[0]["n"] == {"platform": 2, "association": 1}[who]
