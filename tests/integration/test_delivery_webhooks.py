@@ -235,8 +235,10 @@ def test_concurrent_claims_never_share_a_notification(world_graph: neo4j.Driver,
     claimed = asyncio.run(main())
     flat = [n for c in claimed for n in c]
     # Racing claimers read the same 40 candidates; whoever locks a notification first
-    # takes it, the others see it leased and skip it.
-    assert len(flat) == len(set(flat)) == 40, claimed
+    # takes it, the others see it leased and skip it. On a loaded machine a claimer may
+    # start after another committed and read the next candidates: still none is shared.
+    assert len(flat) == len(set(flat)) and 40 <= len(flat) <= 60, claimed
+    assert all(len(c) <= 40 for c in claimed), claimed
     rest = asyncio.run(main())
     assert sorted(n for c in rest for n in c) == sorted(
         f"N{i}" for i in range(1, 61) if f"N{i}" not in flat)
