@@ -84,4 +84,5 @@ def test_websocket_operations_hash_like_http(world: World) -> None:
 
     message = asyncio.run(refused())
     assert message is not None and message["type"] == "error", message
-    assert last_hash(world, "alerts") == rederive(SUBSCRIPTION, {"p": "SUPERVISION"})
+    assert last_hash(world, "alertNotifications") == rederive(SUBSCRIPTION,
+                                                             {"p": "SUPERVISION"})
