@@ -12,6 +12,7 @@ from strawberry.extensions import FieldExtension
 from hub.api.errors import BudgetExceeded, Forbidden, RateLimited, Unauthenticated
 from hub.api.limits import DataBudget, RateLimiter, retry_after
 from hub.audit import AuditEntry, AuditLog
+from hub.audit.request import OPERATION_HASH
 from hub.policy.compiled import CompiledPolicy, PartyIdentity, PolicyBook
 from hub.policy.compiled import Forbidden as PolicyForbidden
 from hub.policy.operations import ROOT_FIELDS
@@ -112,8 +113,11 @@ class Context:
                      outcome: str = "allowed", reason: str | None = None) -> None:
         """Append the audit record; returns once it is durable."""
         principal = self.caller
+        # On a WebSocket the context is the connection's; the operation's own hash (set
+        # for the task that runs it, hub.api.ws) is the one to log.
+        digest = OPERATION_HASH.get() or self.query_hash
         entry = AuditEntry(party=principal.party_id, client=principal.client_id,
-                           purpose=purpose, operation=operation, query_hash=self.query_hash,
+                           purpose=purpose, operation=operation, query_hash=digest,
                            record_ids=tuple(ids), outcome=outcome,  # type: ignore[arg-type]
                            reason=reason)
         await self.services.audit.append(entry)
