@@ -66,11 +66,13 @@ class AlertNotification:
 
 
 def to_notification(n: outbox.Notification) -> AlertNotification:
+    """The claimed notification; its evidence was rendered for the party at claim time."""
     action = n.recommended_action
+    alert = to_alert({k: v for k, v in n.alert.items() if k != "evidence"}, n.alert.get("uscc"))
+    alert.evidence = n.alert.get("evidence")
     return AlertNotification(id=n.id, kind=n.kind, created_at=n.created_at,
                              recommended_action=PlatformAction(action) if action else None,
-                             alert=to_alert({**n.alert, "evidence_json": n.alert.get("evidence")},
-                                            n.alert.get("uscc")))
+                             alert=alert)
 
 
 def for_operation(ctx: Context, info: CtxInfo) -> Context:
