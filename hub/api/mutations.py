@@ -20,11 +20,13 @@ import strawberry
 from connectors import Reject, Row, connector_for
 from connectors.base import Context as MapContext
 from hub.api.context import Context
-from hub.api.errors import BadUserInput, Forbidden
+from hub.api.errors import BadUserInput, Forbidden, NotFound
 from hub.api.types import Purpose
 from hub.graph.ingest_cypher import SUBJECTS_OF_STORES
 from hub.graph.writer import write_async
 from hub.identity import uscc as uscc_check
+from hub.policy.compiled import CompiledPolicy
+from hub.policy.visibility import sees
 
 MAX_BATCH = 1000
 
@@ -163,20 +165,102 @@ async def _remember(ctx: Context, operation: str, key: str, digest: str,
         now=datetime.now(UTC).isoformat(), database_=ctx.state.database)
 
 
-async def _in_scope(ctx: Context, operation: str, purpose: str, codes: list[str]) -> None:
-    """Refuse writes about subjects outside the caller's scope (same predicate as reads)."""
-    policy = ctx.services.policies.compile(ctx.identity, operation, purpose)
-    if policy.policy.scope in ("all",) or not codes:
-        return
+# One answer for a subject or an object that does not exist, is outside the caller's
+# scope or is not visible to it: a write must not be an existence oracle.
+SUBJECT_NOT_VISIBLE = "subject not found, or not visible to this party"
+ALERT_NOT_VISIBLE = "alert not found, or not visible to this party"
+STORE_NOT_FOUND = "no store with this shop id on your platform"
+
+
+async def _visible_subjects(ctx: Context, policy: CompiledPolicy, codes: list[str],
+                            in_scope: bool = True) -> set[str]:
+    """Of ``codes``: the registered subjects (never stubs) in the caller's full scope —
+    the same predicate as reads — or, with ``in_scope`` False, merely registered."""
+    where = policy.full() if in_scope else "true"
     records, _, _ = await ctx.state.driver.execute_query(
-        f"UNWIND $codes AS code MATCH (s:Subject {{uscc: code}}) WHERE {policy.full()} "
-        "RETURN collect(s.uscc) AS ok", {"codes": codes, **policy.params},
-        database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
-    outside = sorted(set(codes) - set(records[0]["ok"]))
+        "UNWIND $codes AS code MATCH (s:Subject {uscc: code}) "
+        f"WHERE NOT coalesce(s.stub, false) AND {where} RETURN collect(s.uscc) AS ok",
+        {"codes": codes, **policy.params}, database_=ctx.state.database,
+        routing_=neo4j.RoutingControl.READ)
+    return set(records[0]["ok"])
+
+
+async def _in_scope(ctx: Context, operation: str, purpose: str, codes: list[str]) -> None:
+    """Refuse writes about subjects outside the caller's scope (same predicate as reads);
+    an unknown code gets the same answer (and no stub subject is created)."""
+    policy = ctx.services.policies.compile(ctx.identity, operation, purpose)
+    if not codes:
+        return
+    outside = sorted(set(codes) - await _visible_subjects(ctx, policy, codes))
     if outside:
-        await ctx.record(operation, purpose, (), "denied", "subject outside scope")
-        raise Forbidden(f"{len(outside)} subject(s) are outside your scope",
-                        "You can only write about subjects your policy covers.")
+        await ctx.record(operation, purpose, (), "denied", "subject not visible")
+        raise NotFound(SUBJECT_NOT_VISIBLE)
+
+
+async def alert_visible(ctx: Context, policy: CompiledPolicy, operation: str, alert_id: str,
+                        uscc: str | None = None) -> None:
+    """Refuse an alert id the caller may not see (a platform: one it was never notified
+    of; a regulator: outside its jurisdiction) exactly like an unknown one; with
+    ``uscc``, the alert must also be about that subject."""
+    records, _, _ = await ctx.state.driver.execute_query(
+        f"MATCH (a:Alert {{id: $alert}})-[:ABOUT]->(s:Subject) "
+        f"WHERE ($uscc IS NULL OR s.uscc = $uscc) AND {policy.full()} "
+        f"AND {sees(policy, 'Alert', 'a')} RETURN a.id AS id",
+        {"alert": alert_id, "uscc": uscc, **policy.params}, database_=ctx.state.database,
+        routing_=neo4j.RoutingControl.READ)
+    if not records:
+        await ctx.record(operation, policy.purpose, (), "denied", "alert not visible")
+        raise NotFound(ALERT_NOT_VISIBLE)
+
+
+def _channel_allowed(ctx: Context, policy: CompiledPolicy, rows: list[Row]) -> None:
+    """Complaint channels are per party type (``channels`` in access.yaml)."""
+    for row in rows:
+        channel = row.data["props"].get("channel")
+        if row.kind == "complaint" and channel not in policy.policy.channels:
+            raise Forbidden(f"a {policy.party_type} may not report through channel {channel}",
+                            "Allowed: " + (", ".join(policy.policy.channels) or "none") + ".")
+
+
+async def _scoped_rows(ctx: Context, operation: str, purpose: str, rows: list[Row],
+                       positions: list[int], rejected: list[RejectedItem]) -> list[Row]:
+    """The scope checks of every write: the rows that may be written (others refused).
+
+    Complaints, evaluations and cases must be about a subject in the caller's scope
+    (whole call refused). A store must belong to a registered subject and a listing to
+    an existing store of the caller's platform — a platform never creates a subject or
+    a store by reference (those items are rejected; ``positions``: each row's input
+    index)."""
+    policy = ctx.services.policies.compile(ctx.identity, operation, purpose)
+    _channel_allowed(ctx, policy, rows)
+    scoped = sorted({r.subjects[0] for r in rows
+                     if r.kind in ("complaint", "evaluation", "case") and r.subjects})
+    await _in_scope(ctx, operation, purpose, scoped)
+    stores = [r for r in rows if r.kind == "store"]
+    products = [r for r in rows if r.kind == "product"]
+    if not stores and not products:
+        return rows
+    registered = await _visible_subjects(
+        ctx, policy, sorted({r.subjects[0] for r in stores}), in_scope=False)
+    records, _, _ = await ctx.state.driver.execute_query(
+        "UNWIND $keys AS k MATCH (:Subject)-[:OPERATES]->(st:Store {key: k}) "
+        "WHERE st.platform_id = $pid RETURN collect(st.key) AS ok",
+        keys=sorted({str(r.data["store_key"]) for r in products}),
+        pid=ctx.caller.platform_id, database_=ctx.state.database,
+        routing_=neo4j.RoutingControl.READ)
+    # A store pushed in the same call may carry listings.
+    known = set(records[0]["ok"]) | {str(r.data["key"]) for r in stores
+                                     if r.subjects[0] in registered}
+    keep = []
+    for index, row in zip(positions, rows, strict=True):
+        if row.kind == "store" and row.subjects[0] not in registered:
+            rejected.append(RejectedItem(index=index, field="uscc", reason=SUBJECT_NOT_VISIBLE))
+        elif row.kind == "product" and str(row.data["store_key"]) not in known:
+            rejected.append(RejectedItem(index=index, field="shop_id", reason=STORE_NOT_FOUND))
+        else:
+            keep.append(row)
+    rejected.sort(key=lambda r: r.index)
+    return keep
 
 
 async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
@@ -196,6 +280,7 @@ async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
     mapping = MapContext.now(ctx.state.settings.pii_key.get_secret_value().encode())
     rows: list[Row] = []
     rejected: list[RejectedItem] = []
+    positions: list[int] = []
     for index, raw in enumerate(raws):
         raw.setdefault("record_id", f"{key}#{index}" if len(raws) > 1 else key)
         mapped = connector.map(raw, index, mapping)
@@ -203,9 +288,9 @@ async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
             rejected.append(RejectedItem(index=index, field=mapped.field, reason=mapped.reason))
         else:
             rows.append(mapped)
-    if scope:
-        await _in_scope(ctx, scope, purpose.value,
-                        sorted({c for r in rows for c in r.subjects[:1]}))
+            positions.append(index)
+    rows = await _scoped_rows(ctx, scope or operation, purpose.value, rows, positions,
+                              rejected)
     counts = await write_async(ctx.state.driver, ctx.state.database, ctx.caller.party_id,
                                rows, datetime.now(UTC))
     ids = [str(r.data["key"]) for r in rows]
@@ -278,7 +363,7 @@ async def record_platform_action(ctx: Context, purpose: Purpose, key: str,
                                  data: PlatformActionInput) -> MutationResult:
     """A platform warns, suspends or stops serving one of its merchants."""
     operation = "recordPlatformAction"
-    await ctx.authorize(operation, purpose.value, "platform_action:write")
+    policy = await ctx.authorize(operation, purpose.value, "platform_action:write")
     pid = platform_id(ctx)
     try:
         code = uscc_check.validate(data.uscc)
@@ -291,6 +376,8 @@ async def record_platform_action(ctx: Context, purpose: Purpose, key: str,
     if replayed:
         return replayed
     await _in_scope(ctx, operation, purpose.value, [code])
+    if data.alert_id is not None:
+        await alert_visible(ctx, policy, operation, data.alert_id, code)
     action_id = f"{pid}:{key}"
     records, _, _ = await ctx.state.driver.execute_query("""
         MATCH (s:Subject {uscc: $uscc})
@@ -307,7 +394,7 @@ async def record_platform_action(ctx: Context, purpose: Purpose, key: str,
         kind=data.action.value, now=datetime.now(UTC).isoformat(), pid=pid, note=data.note,
         party=ctx.caller.party_id, key=key, database_=ctx.state.database)
     if not records:
-        raise BadUserInput(f"alert {data.alert_id} is not about subject {code}")
+        raise NotFound(ALERT_NOT_VISIBLE)
     result = MutationResult(idempotency_key=key, replayed=False, created=1, updated=0,
                             unchanged=0, ids=[action_id], rejected=[])
     await _remember(ctx, operation, key, digest, result)
