@@ -4,6 +4,11 @@ Writes go through the connectors' mappers and the graph writer, so the API valid
 records provenance exactly as a feed would (``src_party`` = the caller, ``src_record`` =
 the idempotency key). A replay with the same key returns the first result unchanged; the
 same key with different input is refused.
+
+Writes are scoped like reads (:func:`_scoped_rows`, :func:`alert_visible`): every subject
+a write touches and every object it names is checked with the caller's compiled policy
+before anything is written, and what the caller may not see gets the same answer as what
+does not exist.
 """
 
 from __future__ import annotations
@@ -213,7 +218,7 @@ async def alert_visible(ctx: Context, policy: CompiledPolicy, operation: str, al
         raise NotFound(ALERT_NOT_VISIBLE)
 
 
-def _channel_allowed(ctx: Context, policy: CompiledPolicy, rows: list[Row]) -> None:
+def _channel_allowed(policy: CompiledPolicy, rows: list[Row]) -> None:
     """Complaint channels are per party type (``channels`` in access.yaml)."""
     for row in rows:
         channel = row.data["props"].get("channel")
@@ -228,29 +233,28 @@ async def _scoped_rows(ctx: Context, operation: str, purpose: str, rows: list[Ro
 
     Complaints, evaluations and cases must be about a subject in the caller's scope
     (whole call refused). A store must belong to a registered subject and a listing to
-    an existing store of the caller's platform — a platform never creates a subject or
-    a store by reference (those items are rejected; ``positions``: each row's input
-    index)."""
+    an existing store of the caller's platform (pushed by an earlier call) — a platform
+    never creates a subject or a store by reference (those items are rejected;
+    ``positions``: each row's input index)."""
     policy = ctx.services.policies.compile(ctx.identity, operation, purpose)
-    _channel_allowed(ctx, policy, rows)
+    _channel_allowed(policy, rows)
     scoped = sorted({r.subjects[0] for r in rows
                      if r.kind in ("complaint", "evaluation", "case") and r.subjects})
     await _in_scope(ctx, operation, purpose, scoped)
-    stores = [r for r in rows if r.kind == "store"]
-    products = [r for r in rows if r.kind == "product"]
-    if not stores and not products:
+    stores = sorted({r.subjects[0] for r in rows if r.kind == "store"})
+    listings = sorted({str(r.data["store_key"]) for r in rows if r.kind == "product"})
+    if not stores and not listings:
         return rows
-    registered = await _visible_subjects(
-        ctx, policy, sorted({r.subjects[0] for r in stores}), in_scope=False)
-    records, _, _ = await ctx.state.driver.execute_query(
-        "UNWIND $keys AS k MATCH (:Subject)-[:OPERATES]->(st:Store {key: k}) "
-        "WHERE st.platform_id = $pid RETURN collect(st.key) AS ok",
-        keys=sorted({str(r.data["store_key"]) for r in products}),
-        pid=ctx.caller.platform_id, database_=ctx.state.database,
-        routing_=neo4j.RoutingControl.READ)
-    # A store pushed in the same call may carry listings.
-    known = set(records[0]["ok"]) | {str(r.data["key"]) for r in stores
-                                     if r.subjects[0] in registered}
+    registered = (await _visible_subjects(ctx, policy, stores, in_scope=False)
+                  if stores else set())
+    known: set[str] = set()
+    if listings:
+        records, _, _ = await ctx.state.driver.execute_query(
+            "UNWIND $keys AS k MATCH (:Subject)-[:OPERATES]->(st:Store {key: k}) "
+            "WHERE st.platform_id = $pid RETURN collect(st.key) AS ok", keys=listings,
+            pid=ctx.caller.platform_id, database_=ctx.state.database,
+            routing_=neo4j.RoutingControl.READ)
+        known = set(records[0]["ok"])
     keep = []
     for index, row in zip(positions, rows, strict=True):
         if row.kind == "store" and row.subjects[0] not in registered:

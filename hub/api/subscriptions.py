@@ -10,7 +10,9 @@ strawberry does only after the previous message was written to the socket. A not
 is therefore delivered at least once: a connection that drops between send and mark
 gets it again on reconnecting. When the outbox is empty the stream polls it every
 ``HUB_NOTIFY_POLL_SECONDS``. When the access token expires the stream ends with
-``UNAUTHENTICATED``: reconnect with a fresh token.
+``UNAUTHENTICATED``: reconnect with a fresh token. The alert's evidence is rendered for
+the subscriber's party when claimed (:func:`hub.delivery.outbox.claim`): only the facts
+its policy lets it see.
 """
 
 from __future__ import annotations
