@@ -37,7 +37,7 @@ FORMAT = 2  # hub.credit.scoring.EXPLANATION_FORMAT, hub.credit.alerts.EVIDENCE_
 class RefKind:
     """How a reference of one kind is found from its subject ``s``, and what is shown."""
 
-    match: str  # Cypher binding ``x`` from ``s`` and the reference ``r``
+    match: str  # pattern binding ``x`` from ``s`` and the reference ``r`` ("": x is s)
     fields: tuple[str, ...]  # the fact's fields a reader who may see it gets
     kind: Kind | None = None  # the visibility kind that decides (None: see _extra)
 
@@ -74,7 +74,7 @@ REF_KINDS: dict[str, RefKind] = {
     "PlatformAction": RefKind("(x:PlatformAction {id: r.id})-[:AGAINST]->(s)",
                               ("kind", "at", "platform_id")),
     # The scored subject's own registration facts.
-    "Subject": RefKind("(x:Subject) WHERE x = s", ("registered_on", "status")),
+    "Subject": RefKind("", ("registered_on", "status")),
     # A related subject: the link is a role (person / shareholding), the subject itself
     # must be in the reader's scope.
     "Related": RefKind("(x:Subject {uscc: r.id})", ("uscc", "credit_class", "status"),
@@ -136,7 +136,7 @@ def build_resolve_query(policy: CompiledPolicy) -> str:
     for name, spec in REF_KINDS.items():
         fields = ", ".join(f".{f}" for f in (*spec.fields, *prov))
         branches.append(f"""  WITH r, s WHERE r.kind = '{name}' AND r.id IS NOT NULL
-  OPTIONAL MATCH {spec.match}
+  {f"OPTIONAL MATCH {spec.match}" if spec.match else "WITH r, s, s AS x"}
   WITH r, x, x IS NOT NULL AND {_visible(policy, name, spec)} AS ok
   RETURN x IS NOT NULL AS found, ok, CASE WHEN ok THEN x {{{fields}}} END AS fact""")
     # A due annual report never filed has no node: the section alone decides.
