@@ -32,6 +32,7 @@ from hub.api.types import (
     decode_cursor,
     encode_cursor,
 )
+from hub.credit.explain_render import render_pending
 from hub.identity import uscc as uscc_check
 from hub.policy.compiled import CompiledPolicy, jurisdiction_prefixes
 from hub.policy.visibility import Kind, section_allowed, sees
@@ -297,6 +298,7 @@ async def alerts(ctx: Context, purpose: Purpose, flt: AlertFilter | None, first:
         "WITH total, {a: properties(a), uscc: s.uscc} AS row", params, size, want_total)
     edges = [AlertEdge(cursor=encode_cursor([r["a"]["id"]]), node=to_alert(r["a"], r["uscc"]))
              for r in rows]
+    await render_pending(ctx.state.driver, ctx.state.database, policy, [e.node for e in edges])
     await ctx.delivered("alerts", purpose.value, [e.node.id for e in edges])
     return AlertConnection(edges=edges, page_info=PageInfo(
         has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),

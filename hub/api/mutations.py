@@ -4,6 +4,11 @@ Writes go through the connectors' mappers and the graph writer, so the API valid
 records provenance exactly as a feed would (``src_party`` = the caller, ``src_record`` =
 the idempotency key). A replay with the same key returns the first result unchanged; the
 same key with different input is refused.
+
+Writes are scoped like reads (:func:`_scoped_rows`, :func:`alert_visible`): every subject
+a write touches and every object it names is checked with the caller's compiled policy
+before anything is written, and what the caller may not see gets the same answer as what
+does not exist.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ from connectors import Reject, Row, connector_for
 from connectors.base import Context as MapContext
 from hub.api import idempotency
 from hub.api.context import Context
-from hub.api.errors import BadUserInput, Forbidden
+from hub.api.errors import BadUserInput, Forbidden, NotFound
 from hub.api.types import Purpose
 from hub.graph.ingest_cypher import SUBJECTS_OF_STORES
 from hub.graph.writer import write_async
 from hub.identity import uscc as uscc_check
+from hub.policy.compiled import CompiledPolicy
+from hub.policy.visibility import sees
 
 MAX_BATCH = 1000
 
@@ -127,20 +134,101 @@ class PlatformActionInput:
     note: str | None = None
 
 
-async def _in_scope(ctx: Context, operation: str, purpose: str, codes: list[str]) -> None:
-    """Refuse writes about subjects outside the caller's scope (same predicate as reads)."""
-    policy = ctx.services.policies.compile(ctx.identity, operation, purpose)
-    if policy.policy.scope in ("all",) or not codes:
-        return
+# One answer for a subject or an object that does not exist, is outside the caller's
+# scope or is not visible to it: a write must not be an existence oracle.
+SUBJECT_NOT_VISIBLE = "subject not found, or not visible to this party"
+ALERT_NOT_VISIBLE = "alert not found, or not visible to this party"
+STORE_NOT_FOUND = "no store with this shop id on your platform"
+
+
+async def _visible_subjects(ctx: Context, policy: CompiledPolicy, codes: list[str],
+                            in_scope: bool = True) -> set[str]:
+    """Of ``codes``: the registered subjects (never stubs) in the caller's full scope —
+    the same predicate as reads — or, with ``in_scope`` False, merely registered."""
+    where = policy.full() if in_scope else "true"
     records, _, _ = await ctx.state.driver.execute_query(
-        f"UNWIND $codes AS code MATCH (s:Subject {{uscc: code}}) WHERE {policy.full()} "
-        "RETURN collect(s.uscc) AS ok", {"codes": codes, **policy.params},
-        database_=ctx.state.database, routing_=neo4j.RoutingControl.READ)
-    outside = sorted(set(codes) - set(records[0]["ok"]))
+        "UNWIND $codes AS code MATCH (s:Subject {uscc: code}) "
+        f"WHERE NOT coalesce(s.stub, false) AND {where} RETURN collect(s.uscc) AS ok",
+        {"codes": codes, **policy.params}, database_=ctx.state.database,
+        routing_=neo4j.RoutingControl.READ)
+    return set(records[0]["ok"])
+
+
+async def _in_scope(ctx: Context, operation: str, purpose: str, codes: list[str]) -> None:
+    """Refuse writes about subjects outside the caller's scope (same predicate as reads);
+    an unknown code gets the same answer (and no stub subject is created)."""
+    policy = ctx.services.policies.compile(ctx.identity, operation, purpose)
+    if not codes:
+        return
+    outside = sorted(set(codes) - await _visible_subjects(ctx, policy, codes))
     if outside:
-        await ctx.record(operation, purpose, (), "denied", "subject outside scope")
-        raise Forbidden(f"{len(outside)} subject(s) are outside your scope",
-                        "You can only write about subjects your policy covers.")
+        await ctx.record(operation, purpose, (), "denied", "subject not visible")
+        raise NotFound(SUBJECT_NOT_VISIBLE)
+
+
+async def alert_visible(ctx: Context, policy: CompiledPolicy, operation: str, alert_id: str,
+                        uscc: str | None = None) -> None:
+    """Refuse an alert id the caller may not see (a platform: one it was never notified
+    of; a regulator: outside its jurisdiction) exactly like an unknown one; with
+    ``uscc``, the alert must also be about that subject."""
+    records, _, _ = await ctx.state.driver.execute_query(
+        f"MATCH (a:Alert {{id: $alert}})-[:ABOUT]->(s:Subject) "
+        f"WHERE ($uscc IS NULL OR s.uscc = $uscc) AND {policy.full()} "
+        f"AND {sees(policy, 'Alert', 'a')} RETURN a.id AS id",
+        {"alert": alert_id, "uscc": uscc, **policy.params}, database_=ctx.state.database,
+        routing_=neo4j.RoutingControl.READ)
+    if not records:
+        await ctx.record(operation, policy.purpose, (), "denied", "alert not visible")
+        raise NotFound(ALERT_NOT_VISIBLE)
+
+
+def _channel_allowed(policy: CompiledPolicy, rows: list[Row]) -> None:
+    """Complaint channels are per party type (``channels`` in access.yaml)."""
+    for row in rows:
+        channel = row.data["props"].get("channel")
+        if row.kind == "complaint" and channel not in policy.policy.channels:
+            raise Forbidden(f"a {policy.party_type} may not report through channel {channel}",
+                            "Allowed: " + (", ".join(policy.policy.channels) or "none") + ".")
+
+
+async def _scoped_rows(ctx: Context, operation: str, purpose: str, rows: list[Row],
+                       positions: list[int], rejected: list[RejectedItem]) -> list[Row]:
+    """The scope checks of every write: the rows that may be written (others refused).
+
+    Complaints, evaluations and cases must be about a subject in the caller's scope
+    (whole call refused). A store must belong to a registered subject and a listing to
+    an existing store of the caller's platform (pushed by an earlier call) — a platform
+    never creates a subject or a store by reference (those items are rejected;
+    ``positions``: each row's input index)."""
+    policy = ctx.services.policies.compile(ctx.identity, operation, purpose)
+    _channel_allowed(policy, rows)
+    scoped = sorted({r.subjects[0] for r in rows
+                     if r.kind in ("complaint", "evaluation", "case") and r.subjects})
+    await _in_scope(ctx, operation, purpose, scoped)
+    stores = sorted({r.subjects[0] for r in rows if r.kind == "store"})
+    listings = sorted({str(r.data["store_key"]) for r in rows if r.kind == "product"})
+    if not stores and not listings:
+        return rows
+    registered = (await _visible_subjects(ctx, policy, stores, in_scope=False)
+                  if stores else set())
+    known: set[str] = set()
+    if listings:
+        records, _, _ = await ctx.state.driver.execute_query(
+            "UNWIND $keys AS k MATCH (:Subject)-[:OPERATES]->(st:Store {key: k}) "
+            "WHERE st.platform_id = $pid RETURN collect(st.key) AS ok", keys=listings,
+            pid=ctx.caller.platform_id, database_=ctx.state.database,
+            routing_=neo4j.RoutingControl.READ)
+        known = set(records[0]["ok"])
+    keep = []
+    for index, row in zip(positions, rows, strict=True):
+        if row.kind == "store" and row.subjects[0] not in registered:
+            rejected.append(RejectedItem(index=index, field="uscc", reason=SUBJECT_NOT_VISIBLE))
+        elif row.kind == "product" and str(row.data["store_key"]) not in known:
+            rejected.append(RejectedItem(index=index, field="shop_id", reason=STORE_NOT_FOUND))
+        else:
+            keep.append(row)
+    rejected.sort(key=lambda r: r.index)
+    return keep
 
 
 @idempotency.releasing
@@ -160,6 +248,7 @@ async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
     mapping = MapContext.now(ctx.state.settings.pii_key.get_secret_value().encode())
     rows: list[Row] = []
     rejected: list[RejectedItem] = []
+    positions: list[int] = []
     for index, raw in enumerate(raws):
         raw.setdefault("record_id", f"{key}#{index}" if len(raws) > 1 else key)
         mapped = connector.map(raw, index, mapping)
@@ -167,9 +256,9 @@ async def apply_rows(ctx: Context, operation: str, purpose: Purpose, key: str,
             rejected.append(RejectedItem(index=index, field=mapped.field, reason=mapped.reason))
         else:
             rows.append(mapped)
-    if scope:
-        await _in_scope(ctx, scope, purpose.value,
-                        sorted({c for r in rows for c in r.subjects[:1]}))
+            positions.append(index)
+    rows = await _scoped_rows(ctx, scope or operation, purpose.value, rows, positions,
+                              rejected)
     counts = await write_async(ctx.state.driver, ctx.state.database, ctx.caller.party_id,
                                rows, datetime.now(UTC))
     ids = [str(r.data["key"]) for r in rows]
@@ -243,7 +332,7 @@ async def record_platform_action(ctx: Context, purpose: Purpose, key: str,
                                  data: PlatformActionInput) -> MutationResult:
     """A platform warns, suspends or stops serving one of its merchants."""
     operation = "recordPlatformAction"
-    await ctx.authorize(operation, purpose.value, "platform_action:write")
+    policy = await ctx.authorize(operation, purpose.value, "platform_action:write")
     pid = platform_id(ctx)
     try:
         code = uscc_check.validate(data.uscc)
@@ -255,6 +344,8 @@ async def record_platform_action(ctx: Context, purpose: Purpose, key: str,
     if replayed:
         return replayed
     await _in_scope(ctx, operation, purpose.value, [code])
+    if data.alert_id is not None:
+        await alert_visible(ctx, policy, operation, data.alert_id, code)
     action_id = f"{pid}:{key}"
     records, _, _ = await ctx.state.driver.execute_query("""
         MATCH (s:Subject {uscc: $uscc})
@@ -271,7 +362,7 @@ async def record_platform_action(ctx: Context, purpose: Purpose, key: str,
         kind=data.action.value, now=datetime.now(UTC).isoformat(), pid=pid, note=data.note,
         party=ctx.caller.party_id, key=key, database_=ctx.state.database)
     if not records:
-        raise BadUserInput(f"alert {data.alert_id} is not about subject {code}")
+        raise NotFound(ALERT_NOT_VISIBLE)
     result = MutationResult(idempotency_key=key, replayed=False, created=1, updated=0,
                             unchanged=0, ids=[action_id], rejected=[])
     await idempotency.complete(ctx, operation, key, result)

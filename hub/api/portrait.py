@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import neo4j
-import orjson
 import strawberry
 from strawberry.scalars import JSON
 
@@ -19,6 +18,7 @@ from hub.api.context import Context
 from hub.api.errors import BadUserInput
 from hub.api.selection import children
 from hub.api.types import Alert, Credit, Evaluation, PlatformAction, Provenance, RiskClass
+from hub.credit.explain_render import pending, render_pending
 from hub.identity import uscc as uscc_check
 from hub.policy.compiled import CompiledPolicy
 from hub.policy.visibility import Kind, details, section_allowed, sees, shared_with
@@ -182,23 +182,25 @@ def to_evaluation(data: dict[str, Any], policy: CompiledPolicy) -> Evaluation:
 
 
 def to_alert(data: dict[str, Any], uscc: str | None = None) -> Alert:
-    evidence = data.get("evidence_json")
+    """Evidence stays withheld until rendered for the reader (explain_render.render_pending)."""
+    code = uscc or data.get("uscc") or ""
     action = data.get("recommended_action")
-    return Alert(id=data["id"], uscc=uscc or data.get("uscc") or "", rule=data.get("rule"),
+    return Alert(id=data["id"], uscc=code, rule=data.get("rule"),
                  severity=data.get("severity"), status=data.get("status"),
                  created_at=data.get("created_at"), deadline=data.get("deadline"),
                  recommended_action=PlatformAction(action) if action else None,
-                 evidence=orjson.loads(evidence) if isinstance(evidence, str) else evidence)
+                 evidence=pending("evidence", code,  # type: ignore[arg-type]
+                                  data.get("evidence_json")))
 
 
 def _credit(s: dict[str, Any], explanation: Any) -> Credit:
+    """The explanation stays withheld until rendered for the reader (render_pending)."""
     cls = s.get("credit_class")
-    if isinstance(explanation, str):
-        explanation = orjson.loads(explanation)
     return Credit(risk_class=RiskClass(cls) if cls else None, score=s.get("credit_score"),
                   colour=s.get("credit_colour"), version=s.get("credit_version"),
                   scored_at=s.get("credit_scored_at"), in_sandbox=s.get("in_sandbox"),
-                  explanation=explanation)
+                  explanation=pending(  # type: ignore[arg-type]
+                      "explanation", s["uscc"], explanation))
 
 
 def build(policy: CompiledPolicy, want: dict[str, Any]) -> tuple[str, list[str]]:
@@ -297,5 +299,7 @@ async def subject(ctx: Context, uscc: str, purpose: str,
         await ctx.delivered("subject", purpose, [])
         return None
     portrait = to_portrait(dict(records[0]), policy, fields)
+    await render_pending(ctx.state.driver, ctx.state.database, policy,
+                         [portrait.credit, *(portrait.alerts or [])])
     await ctx.delivered("subject", purpose, count_records(portrait))
     return portrait

@@ -10,7 +10,9 @@ strawberry does only after the previous message was written to the socket. A not
 is therefore delivered at least once: a connection that drops between send and mark
 gets it again on reconnecting. When the outbox is empty the stream polls it every
 ``HUB_NOTIFY_POLL_SECONDS``. When the access token expires the stream ends with
-``UNAUTHENTICATED``: reconnect with a fresh token.
+``UNAUTHENTICATED``: reconnect with a fresh token. The alert's evidence is rendered for
+the subscriber's party when claimed (:func:`hub.delivery.outbox.claim`): only the facts
+its policy lets it see.
 """
 
 from __future__ import annotations
@@ -64,11 +66,13 @@ class AlertNotification:
 
 
 def to_notification(n: outbox.Notification) -> AlertNotification:
+    """The claimed notification; its evidence was rendered for the party at claim time."""
     action = n.recommended_action
+    alert = to_alert({k: v for k, v in n.alert.items() if k != "evidence"}, n.alert.get("uscc"))
+    alert.evidence = n.alert.get("evidence")
     return AlertNotification(id=n.id, kind=n.kind, created_at=n.created_at,
                              recommended_action=PlatformAction(action) if action else None,
-                             alert=to_alert({**n.alert, "evidence_json": n.alert.get("evidence")},
-                                            n.alert.get("uscc")))
+                             alert=alert)
 
 
 def for_operation(ctx: Context, info: CtxInfo) -> Context:

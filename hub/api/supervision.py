@@ -15,6 +15,7 @@ from strawberry.scalars import JSON
 
 from hub.api.context import Context
 from hub.api.errors import BadUserInput, Forbidden, NotFound
+from hub.api.mutations import alert_visible
 from hub.api.types import Purpose
 from hub.errors import HubError
 from hub.identity import uscc as uscc_check
@@ -244,20 +245,10 @@ async def reminders(ctx: Context, purpose: Purpose, uscc: str) -> list[Reminder]
                      text=i.get("text"), created_at=i.get("created_at")) for i in items]
 
 
-async def _alert_in_scope(ctx: Context, policy: CompiledPolicy, alert_id: str) -> None:
-    records, _, _ = await ctx.state.driver.execute_query(
-        f"MATCH (a:Alert {{id: $id}})-[:ABOUT]->(s:Subject) WHERE {policy.full()} "
-        f"AND {sees(policy, 'AlertStep', 'a')} RETURN a.id AS id",
-        {"id": alert_id, **policy.params}, database_=ctx.state.database,
-        routing_=neo4j.RoutingControl.READ)
-    if not records:
-        raise NotFound(f"no alert {alert_id!r} in your jurisdiction")
-
-
 async def advance_alert(ctx: Context, purpose: Purpose, alert_id: str, step: str,
                         note: str, rectified: bool) -> AlertStepResult:
-    policy = ctx.granted()
-    await _alert_in_scope(ctx, policy, alert_id)
+    policy = ctx.granted()  # the operation check's grant (advanceAlert/recordRectification)
+    await alert_visible(ctx, policy, policy.operation, alert_id)
     from hub.credit.workflow import advance_alert as advance
     from hub.credit.workflow import record_rectification
 

@@ -12,4 +12,8 @@ The functions the API calls (sync, taking a ``neo4j.Driver`` and a database name
 * :func:`hub.credit.engine.rescore`, :func:`hub.credit.engine.make_ingest_hook`
 * :func:`hub.credit.inspections.plan_inspections`, :func:`hub.credit.reminders.reminders_for`
 * :func:`hub.credit.clock.now`, :func:`hub.credit.clock.set_clock`
+
+Explanations and alert evidence hold references to facts; the API and the push channels
+render them per reader (async, one query per batch) with
+:func:`hub.credit.explain_render.render_many` / :func:`~hub.credit.explain_render.render_pending`.
 """

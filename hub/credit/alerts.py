@@ -28,6 +28,10 @@ from hub.credit.config import Policies
 from hub.credit.divisions import cypher_covers
 from hub.credit.trigger_policy import Rule
 
+# 2: evidence holds ``refs`` (kind + id of each fact) and the rule's own numbers, not
+# copies of the facts; older evidence is rendered as withheld (hub.credit.explain_render).
+EVIDENCE_FORMAT = 2
+
 RECIPIENTS = f"""
 CALL (a, s) {{
   MATCH (p:Party {{type: 'regulator'}})
@@ -208,8 +212,9 @@ def evaluate(driver: neo4j.Driver, database: str, policies: Policies,
                   "key": h["key"], "rule": rule.id, "name": rule.name,
                   "severity": rule.severity, "deadline": deadline, "guidance": rule.guidance,
                   "one_open": rule.one_open_per_subject,
-                  "evidence_json": orjson.dumps({"rule": rule.id, "key": h["key"],
-                                                 **h["evidence"]}).decode()} for h in hits
+                  "evidence_json": orjson.dumps({"format": EVIDENCE_FORMAT, "rule": rule.id,
+                                                 "key": h["key"], **h["evidence"]}).decode()}
+                 for h in hits
                  if (h["uscc"], h["key"]) not in opened]
         results.append(result)
     with lock or nullcontext():

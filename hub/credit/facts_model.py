@@ -54,10 +54,22 @@ def in_window(when: date | None, today: date, window_days: int) -> bool:
 
 
 def evidence(kind: str, fact: dict[str, Any], field_name: str) -> dict[str, Any]:
-    """A fact reference for an explanation: what, which id, its value, who said so."""
+    """A reference to the fact behind an indicator: its kind, its id and the field that
+    mattered — never the fact's values, which are read (through the reader's visibility)
+    when the explanation is rendered (:mod:`hub.credit.explain_render`)."""
     ident = fact.get("id") or fact.get("key") or fact.get("uscc")
-    return {"kind": kind, "id": ident, "field": field_name, "value": fact.get(field_name),
-            "src_party": fact.get("src_party"), "src_record": fact.get("src_record")}
+    return {"kind": kind, "id": ident, "field": field_name}
+
+
+def missing_report(year: int) -> dict[str, Any]:
+    """A due annual report never filed: no fact to point at, only the year."""
+    return {"kind": "AnnualReport", "id": None, "year": year, "missing": True}
+
+
+def related_ref(rel: dict[str, Any], field_name: str) -> dict[str, Any]:
+    """A related subject, with how it is related (a person link or a shareholding)."""
+    return {"kind": "Related", "id": rel.get("uscc"), "field": field_name,
+            "via": rel.get("via"), "role": rel.get("role")}
 
 
 def open_stores(f: Facts, today: date) -> FactList:

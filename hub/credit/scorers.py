@@ -1,10 +1,11 @@
 """The named, parameterised scorers an indicator in ``policies/credit.yaml`` may use.
 
 A scorer turns one subject's facts (gathered by :mod:`hub.credit.facts`) into a *value*
-(a count, a share, years…) and the *evidence* behind it (each fact with its id and
-provenance). The policy's bands then map the value to points. Scorers are pure
-functions of (facts, params, today), so the arithmetic is unit-tested without a graph
-and every point can be traced back to the facts that produced it.
+(a count, a share, years…) and the *evidence* behind it: a reference (kind and id) to
+each fact, never a copy — the explanation is rendered per reader from these
+(:mod:`hub.credit.explain_render`). The policy's bands then map the value to points.
+Scorers are pure functions of (facts, params, today), so the arithmetic is unit-tested
+without a graph and every point can be traced back to the facts that produced it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from hub.credit.facts_model import (
     evidence,
     in_window,
     licensed_gaps,
+    missing_report,
     open_stores,
+    related_ref,
     related_subjects,
 )
 from hub.credit.scorer_params import (
@@ -102,6 +105,7 @@ def _licence_share(f: Facts, p: NoParams, c: Context) -> Measure:
     ev = [evidence("Licence", lic, "valid_to") for lic in f.licences]
     if not f.licences:
         gaps = licensed_gaps(f, c.today, c.licensed)
+        ev = [evidence("Product", prod, "category") for prods in gaps.values() for prod in prods]
         return Measure(0.0 if gaps else 100.0, ev, "no licence held")
     return Measure(round(100.0 * len(valid) / len(f.licences), 1), ev)
 
@@ -135,9 +139,13 @@ def _banned(f: Facts, p: Categories, c: Context) -> Measure:
 @scorer("priority_categories")
 def _priority(f: Facts, p: NoParams, c: Context) -> Measure:
     """Distinct priority categories 民生重点领域 listed (exposure, not misconduct)."""
-    cats = {str(pr.get("category")) for st in open_stores(f, c.today)
-            for pr in active_products(st, c.today)}
-    return Measure(float(len(cats)), [], ", ".join(sorted(cats)))
+    first: dict[tuple[Any, str], dict[str, Any]] = {}  # one listing per store and category
+    for st in open_stores(f, c.today):
+        for pr in active_products(st, c.today):
+            first.setdefault((st.get("key"), str(pr.get("category"))), pr)
+    cats = {cat for _, cat in first}
+    return Measure(float(len(cats)), [evidence("Product", pr, "category")
+                                      for pr in first.values()], ", ".join(sorted(cats)))
 
 
 @scorer("platforms_active")
@@ -173,8 +181,7 @@ def _reports_on_time(f: Facts, p: ReportYears, c: Context) -> Measure:
     if not due:
         return Measure(100.0, [], "no report due yet")
     ok = [r for y, r in due if r and (day(r.get("filed_on")) or date.max) <= _due(y, r)]
-    ev = [evidence("AnnualReport", r, "filed_on") if r else {"kind": "AnnualReport",
-          "year": y, "missing": True} for y, r in due]
+    ev = [evidence("AnnualReport", r, "filed_on") if r else missing_report(y) for y, r in due]
     return Measure(round(100.0 * len(ok) / len(due), 1), ev)
 
 
@@ -182,8 +189,7 @@ def _reports_on_time(f: Facts, p: ReportYears, c: Context) -> Measure:
 def _reports_missing(f: Facts, p: ReportYears, c: Context) -> Measure:
     """Due report years of the last N with no report filed at all."""
     missing = [y for y, r in _report_years(f, p.years, c.today) if not (r and r.get("filed_on"))]
-    return Measure(float(len(missing)), [{"kind": "AnnualReport", "year": y, "missing": True}
-                                         for y in missing])
+    return Measure(float(len(missing)), [missing_report(y) for y in missing])
 
 
 @scorer("unpublished_changes", LegalPeriod)
@@ -206,21 +212,21 @@ def _unpublished(f: Facts, p: LegalPeriod, c: Context) -> Measure:
 def _related_class(f: Facts, p: Classes, c: Context) -> Measure:
     """Related subjects (shared legal rep / shareholder, shareholding, branch) in classes."""
     hits = [r for r in related_subjects(f) if r.get("credit_class") in p.classes]
-    return Measure(float(len(hits)), hits)
+    return Measure(float(len(hits)), [related_ref(r, "credit_class") for r in hits])
 
 
 @scorer("related_with_status", Statuses)
 def _related_status(f: Facts, p: Statuses, c: Context) -> Measure:
     """Related subjects whose registration status is one of ``statuses``."""
     hits = [r for r in related_subjects(f) if r.get("status") in p.statuses]
-    return Measure(float(len(hits)), hits)
+    return Measure(float(len(hits)), [related_ref(r, "status") for r in hits])
 
 
 @scorer("related_count")
 def _related_count(f: Facts, p: NoParams, c: Context) -> Measure:
     """How many distinct related subjects there are."""
     rel = related_subjects(f)
-    return Measure(float(len(rel)), rel[:20])
+    return Measure(float(len(rel)), [related_ref(r, "uscc") for r in rel])
 
 
 def _complaints(f: Facts, p: Window, c: Context, channels: list[str] | None = None,
@@ -319,8 +325,8 @@ def _downgrades(f: Facts, p: Window, c: Context) -> Measure:
     """Grade downgrades by an association issued in the window."""
     hits = [(a, b) for a, b in downgrades(f)
             if in_window(day(b.get("issued_on")), c.today, p.window_days)]
-    return Measure(float(len(hits)), [evidence("CreditEvaluation", b, "grade") | {
-        "previous": a.get("id"), "previous_grade": a.get("grade")} for a, b in hits])
+    return Measure(float(len(hits)), [ref for a, b in hits for ref in (
+        evidence("CreditEvaluation", b, "grade"), evidence("CreditEvaluation", a, "grade"))])
 
 
 @scorer("memberships")

@@ -47,6 +47,10 @@ class _Node:
     children: list[_Node]
 
 
+# 2: leaves hold ``refs`` (kind + id of each fact) instead of copies of the facts; a
+# stored explanation without it is rendered as withheld (hub.credit.explain_render).
+EXPLANATION_FORMAT = 2
+
 _COMPILED: dict[int, tuple[CreditPolicy, list[_Node]]] = {}
 
 
@@ -73,7 +77,7 @@ def _score_node(node: _Node, facts: Facts, ctx: Context, share: float,
         measure = node.fn(facts, node.params, ctx)
         points = node.indicator.points(measure.value)
         leaf_points[node.ident] = points
-        out.update(scorer=node.scorer, value=measure.value, evidence=measure.evidence)
+        out.update(scorer=node.scorer, value=measure.value, refs=measure.evidence)
         if measure.note:
             out["note"] = measure.note
     else:
@@ -138,7 +142,8 @@ def assess(facts: Facts, policy: CreditPolicy, now: datetime) -> Assessment:
                 f"until {held_until.isoformat()}")
     cls = policy.classes[final]
     explanation = {
-        "uscc": facts.uscc, "version": policy.version, "scored_at": now.isoformat(),
+        "format": EXPLANATION_FORMAT, "uscc": facts.uscc, "version": policy.version,
+        "scored_at": now.isoformat(),
         "score": score, "computed_class": computed, "class": final, "colour": cls.colour,
         "label": cls.label, "label_en": cls.label_en, "caps": caps,
         "held_until": held_until.isoformat() if held_until else None, "why": why,

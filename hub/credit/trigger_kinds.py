@@ -4,6 +4,8 @@ Each kind is one batched query over a set of subjects (``UNWIND $usccs``) or all
 them, evaluated *as of* ``$today`` (ISO date) so that the same Cypher serves live
 evaluation and backtesting. A row is (uscc, key, evidence): the key identifies the
 evidence (a change id, a store, a report year…) and makes the alert id deterministic.
+Evidence holds the rule's own numbers and ``refs`` — kind and id of each fact behind the
+hit, never the facts' values (rendered per reader by :mod:`hub.credit.explain_render`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ OPEN_STORE = ("(st.closed_on IS NULL OR st.closed_on > $today) "
               "AND (st.opened_on IS NULL OR st.opened_on <= $today)")
 ACTIVE_PRODUCT = ("(p.listed_on IS NULL OR p.listed_on <= $today) "
                   "AND (p.delisted_on IS NULL OR p.delisted_on > $today)")
-PROV = ".src_party, .src_record"
 
 
 class KindParams(BaseModel):
@@ -98,48 +99,45 @@ class TriggerKind:
 
 
 KINDS: dict[str, TriggerKind] = {k.name: k for k in (
-    TriggerKind("unpublished_change", LegalDays, f"""
+    TriggerKind("unpublished_change", LegalDays, """
 MATCH (s)-[:CHANGED]->(c:RegistrationChange)
 WHERE c.changed_on <= $cutoff
   AND (coalesce(c.published, false) = false OR c.published_on > $today)
 RETURN s.uscc AS uscc, c.id AS key,
-       c {{change_id: c.id, .changed_on, .item, .published, {PROV},
-           legal_days: $legal_days}} AS evidence"""),
+       {legal_days: $legal_days, refs: [{kind: 'RegistrationChange', id: c.id}]}
+         AS evidence"""),
     TriggerKind("expired_licence_listing", ExpiredLicence, f"""
 MATCH (s)-[:OPERATES]->(st:Store)-[:LISTS]->(p:Product)
 WHERE p.category IN $licensed_categories AND {OPEN_STORE} AND {ACTIVE_PRODUCT}
-WITH s, p.category AS category, collect(p {{.key, .title, {PROV}}})[..20] AS products
+WITH s, p.category AS category, collect({{kind: 'Product', id: p.key}})[..20] AS products
 WITH s, category, products, $licensed[category] AS types
 WHERE NOT EXISTS {{ (s)-[:HOLDS]->(l:Licence) WHERE l.licence_type IN types
                     AND l.valid_from <= $today AND l.valid_to >= $today }}
   AND (NOT $require_expired OR EXISTS {{ (s)-[:HOLDS]->(l:Licence)
                                         WHERE l.licence_type IN types AND l.valid_to < $today }})
 RETURN s.uscc AS uscc, category AS key,
-       {{category: category, products: products,
-         licences: [(s)-[:HOLDS]->(l:Licence) WHERE l.licence_type IN types |
-                    l {{.key, .licence_type, .valid_to, {PROV}}}]}} AS evidence"""),
+       {{refs: products + [(s)-[:HOLDS]->(l:Licence) WHERE l.licence_type IN types |
+                           {{kind: 'Licence', id: l.key}}]}} AS evidence"""),
     TriggerKind("listing_in_categories", Categories, f"""
 MATCH (s)-[:OPERATES]->(st:Store)-[:LISTS]->(p:Product)
 WHERE p.category IN $categories AND {OPEN_STORE} AND {ACTIVE_PRODUCT}
-WITH s, st, collect(p {{.key, .title, .category, .listed_on, {PROV}}})[..20] AS products
+WITH s, st, collect({{kind: 'Product', id: p.key}})[..20] AS products
 RETURN s.uscc AS uscc, st.key AS key,
-       {{store: st.key, platform_id: st.platform_id, products: products}} AS evidence"""),
-    TriggerKind("complaint_spike", Spike, f"""
+       {{refs: [{{kind: 'Store', id: st.key}}] + products}} AS evidence"""),
+    TriggerKind("complaint_spike", Spike, """
 MATCH (c:Complaint)-[:AGAINST]->(s)
 WHERE c.received_on > $window_start AND c.received_on <= $today
 WITH s, c ORDER BY c.received_on, c.id
-WITH s, collect(c {{.id, .received_on, .channel, .platform_id, {PROV}}}) AS cs
+WITH s, collect({kind: 'Complaint', id: c.id}) AS cs
 WHERE size(cs) >= $threshold
 RETURN s.uscc AS uscc, 'spike:' + cs[$threshold - 1].id AS key,
-       {{count: size(cs), window_days: $window_days, threshold: $threshold,
-         complaints: cs[..20]}} AS evidence"""),
-    TriggerKind("case_opened", CaseParams, f"""
+       {count: size(cs), window_days: $window_days, threshold: $threshold,
+         refs: cs[..20]} AS evidence"""),
+    TriggerKind("case_opened", CaseParams, """
 MATCH (k:Case)-[:CONCERNS]->(s)
 WHERE k.opened_on > $window_start AND k.opened_on <= $today
   AND (k.outcome IN $outcomes OR ($include_open AND k.outcome IS NULL))
-RETURN s.uscc AS uscc, k.id AS key,
-       k {{case_id: k.id, .opened_on, .outcome, .fine, .authority, .legal_basis, {PROV}}}
-         AS evidence"""),
+RETURN s.uscc AS uscc, k.id AS key, {refs: [{kind: 'Case', id: k.id}]} AS evidence"""),
     TriggerKind("annual_report_overdue", ReportOverdue, """
 WITH s WHERE s.registered_on IS NOT NULL AND coalesce(s.status, 'active') = 'active'
 UNWIND range(toInteger(left($today, 4)) - $years, toInteger(left($today, 4)) - 1) AS y
@@ -148,31 +146,28 @@ OPTIONAL MATCH (s)-[:FILED]->(r:AnnualReport) WHERE toInteger(r.year) = y
 WITH s, y, r, coalesce(r.due_on, toString(y + 1) + '-' + $due_month_day) AS due
 WHERE due < $today AND (r IS NULL OR r.filed_on IS NULL OR r.filed_on > $today)
 RETURN s.uscc AS uscc, 'year:' + toString(y) AS key,
-       {year: y, due_on: due, report: r.key, src_party: r.src_party,
-         src_record: r.src_record} AS evidence"""),
+       {year: y, due_on: due,
+        refs: [{kind: 'AnnualReport', id: r.key, year: y, missing: r IS NULL}]} AS evidence"""),
     TriggerKind("licence_not_displayed", Displayed, f"""
 MATCH (s)-[:OPERATES]->(st:Store)
 WHERE coalesce(st.licence_displayed, false) = false AND {OPEN_STORE}
   AND (NOT $only_licensed_categories OR EXISTS {{
         (st)-[:LISTS]->(p:Product) WHERE p.category IN $licensed_categories
         AND {ACTIVE_PRODUCT} }})
-RETURN s.uscc AS uscc, st.key AS key,
-       st {{store: st.key, .platform_id, .shop_id, .licence_displayed, {PROV}}} AS evidence"""),
+RETURN s.uscc AS uscc, st.key AS key, {{refs: [{{kind: 'Store', id: st.key}}]}} AS evidence"""),
     TriggerKind("related_in_classes", RelatedClasses, """
 MATCH (s)<-[r1:LEGAL_REP_OF|SHAREHOLDER_OF]-(p:Person)-[r2:LEGAL_REP_OF|SHAREHOLDER_OF]->
       (o:Subject)
 WHERE o <> s AND r1.end IS NULL AND r2.end IS NULL AND o.credit_class IN $classes
 RETURN s.uscc AS uscc, o.uscc AS key,
-       {related: o.uscc, related_class: o.credit_class, role_here: type(r1),
-        role_there: type(r2), person_key: p.key, src_party: r2.src_party,
-        src_record: r2.src_record} AS evidence"""),
+       {refs: [{kind: 'Related', id: o.uscc, field: 'credit_class', via: 'person',
+                role: type(r2)}]} AS evidence"""),
     TriggerKind("platform_action", PlatformActions, """
 MATCH (pa:PlatformAction)-[:AGAINST]->(s)
 WHERE pa.kind IN $kinds AND left(pa.at, 10) > $window_start AND left(pa.at, 10) <= $today
 RETURN s.uscc AS uscc, pa.id AS key,
-       pa {action_id: pa.id, .kind, .at, .platform_id, .alert_id,
-           .src_party, .src_record} AS evidence"""),
-    TriggerKind("association_downgrade", Downgrade, f"""
+       {refs: [{kind: 'PlatformAction', id: pa.id}]} AS evidence"""),
+    TriggerKind("association_downgrade", Downgrade, """
 MATCH (a:Association)-[:ISSUED]->(e:CreditEvaluation)-[:RATES]->(s)
 WHERE e.issued_on > $window_start AND e.issued_on <= $today
 MATCH (a)-[:ISSUED]->(prev:CreditEvaluation)-[:RATES]->(s)
@@ -181,8 +176,8 @@ WITH s, e, prev ORDER BY prev.issued_on DESC
 WITH s, e, head(collect(prev)) AS prev
 WHERE $rank[e.grade] > $rank[prev.grade]
 RETURN s.uscc AS uscc, e.id AS key,
-       e {{evaluation: e.id, .association_id, .grade, .issued_on, {PROV},
-           previous: prev.id, previous_grade: prev.grade}} AS evidence"""),
+       {refs: [{kind: 'CreditEvaluation', id: e.id},
+               {kind: 'CreditEvaluation', id: prev.id}]} AS evidence"""),
 )}
 
 

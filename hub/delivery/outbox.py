@@ -11,7 +11,9 @@ A lease that is not released (a crashed worker, a dropped socket) simply expires
 
 Delivery is at-least-once: a notification is marked delivered only after it was sent.
 Visibility is re-checked at claim time with the caller's compiled access policy, so a
-party never receives an alert its policy no longer lets it see (it stays undelivered).
+party never receives an alert its policy no longer lets it see (it stays undelivered),
+and the alert's evidence is rendered for that party (:mod:`hub.credit.explain_render`):
+the webhook body and the subscription message carry only the facts it may see.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import neo4j
 import orjson
 
+from hub.credit.explain_render import render_many
 from hub.policy.compiled import CompiledPolicy
 
 WEBHOOK_DUE = ("AND {v}.failed_at IS NULL "
@@ -96,7 +99,8 @@ def iso(at: datetime) -> str:
 
 @dataclass(frozen=True)
 class Notification:
-    """One claimed notification and the alert it is about (evidence decoded)."""
+    """One claimed notification and the alert it is about (evidence rendered for the
+    notified party)."""
 
     id: str
     alert_id: str
@@ -142,11 +146,15 @@ async def claim(driver: neo4j.AsyncDriver, database: str, policy: CompiledPolicy
         text, {**policy.params, "party": policy.party_id, "owner": owner, "limit": limit,
                "now": iso(at), "until": iso(at + timedelta(seconds=lease_seconds))},
         database_=database)
+    rows = [(dict(rec["n"]), dict(rec["a"])) for rec in records]
+    # The evidence as this party may see it: one query for the whole claim.
+    stored = [a.pop("evidence_json", None) for _, a in rows]
+    views = await render_many(driver, database, policy, [
+        ("evidence", str(a.get("uscc")), orjson.loads(ev) if isinstance(ev, str) else ev)
+        for (_, a), ev in zip(rows, stored, strict=True)])
     out = []
-    for rec in records:
-        n, a = dict(rec["n"]), dict(rec["a"])
-        evidence = a.pop("evidence_json", None)
-        a["evidence"] = orjson.loads(evidence) if isinstance(evidence, str) else evidence
+    for (n, a), view in zip(rows, views, strict=True):
+        a["evidence"] = view
         out.append(Notification(id=n["id"], alert_id=n["alert_id"], party_id=n["party_id"],
                                 kind=n.get("kind") or "alert", created_at=n["created_at"],
                                 recommended_action=n.get("recommended_action"),

@@ -29,6 +29,8 @@ KINDS = ("Subject", "Credit", "Role", "Person", "ContactLink", "Store", "Product
          "AnnualReport", "RegistrationChange", "Complaint", "Case", "Inspection",
          "CreditEvaluation", "Alert", "AlertStep", "Provenance", "Revision", "Enrolment",
          "RelatedSubject", "Reminder", "SandboxStats", "InspectionPlan", "Caller")
+# Complaint channels 投诉渠道 (connectors/complaints.CHANNELS): who may report through which.
+CHANNELS = frozenset({"12315", "platform", "opinion"})
 RELATIONS = frozenset({
     "LEGAL_REPRESENTATIVE", "SHAREHOLDER", "EXECUTIVE", "BRANCH", "SHARED_ADDRESS",
     "SHARED_PHONE", "SAME_PERSON_STORES",
@@ -73,6 +75,8 @@ class PartyPolicy(Strict):
     budget: Budget = Budget(records_per_day=0)
     # Only documents of the persisted-documents manifest (hub.api.persisted) may run.
     persisted_only: bool = False
+    # Complaint channels the party may report through (reportComplaint); none: no channel.
+    channels: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _known_names(self) -> PartyPolicy:
@@ -83,6 +87,10 @@ class PartyPolicy(Strict):
         if unknown_sections:
             raise ValueError(f"unknown sections {sorted(unknown_sections)}; "
                              f"known: {sorted(SECTIONS)}")
+        unknown_channels = set(self.channels) - CHANNELS
+        if unknown_channels:
+            raise ValueError(f"unknown channels {sorted(unknown_channels)}; "
+                             f"known: {sorted(CHANNELS)}")
         return self
 
 

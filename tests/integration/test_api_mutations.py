@@ -56,7 +56,7 @@ def test_credit_evaluation_only_for_members(world: World) -> None:
                         "(e:CreditEvaluation {id: 'assoc-01:ev-9'})-[:RATES]->(s) "
                         "RETURN count(e)") == 1
     refused = world.gql("party-assoc-01", query, {"k": "ev-10", "u": IN_WH}).json()
-    assert codes(refused) == ["FORBIDDEN"]
+    assert codes(refused) == ["NOT_FOUND"], "a non-member is answered like an unknown code"
     assert count(world, "MATCH (e:CreditEvaluation {id: 'assoc-01:ev-10'}) RETURN count(e)") == 0
     assert codes(world.gql("party-plat-01", query, {"k": "x", "u": IN_JJ}).json()) == ["FORBIDDEN"]
 
@@ -68,7 +68,7 @@ def test_record_case_within_jurisdiction(world: World) -> None:
     assert world.data("reg-jj", query, {"k": "k1", "u": IN_JJ, "a": "510104"})["recordCase"][
         "ids"] == ["reg-jj:k1"]
     assert codes(world.gql("reg-jj", query, {"k": "k2", "u": IN_WH, "a": "510104"}).json()) \
-        == ["FORBIDDEN"]
+        == ["NOT_FOUND"]
     assert codes(world.gql("reg-jj", query, {"k": "k3", "u": IN_JJ, "a": "510107"}).json()) \
         == ["FORBIDDEN"]
 
@@ -109,4 +109,4 @@ def test_platform_action_only_on_own_merchants(world: World) -> None:
     assert count(world, "MATCH (x:PlatformAction)-[:AGAINST]->(:Subject {uscc: $u}) "
                         "RETURN count(x)", u=IN_JJ) == 1
     assert codes(world.gql("party-plat-01", query, {"k": "a2", "u": IN_JJ2}).json()) \
-        == ["FORBIDDEN"]
+        == ["NOT_FOUND"]

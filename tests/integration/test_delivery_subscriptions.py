@@ -82,7 +82,8 @@ def test_alert_reaches_exactly_the_parties_it_concerns(w: World, graph: neo4j.Dr
             assert note["alert"]["uscc"] == IN_JJ
             assert (note["alert"]["rule"], note["alert"]["severity"]) == (
                 "tobacco_online", "red_line")
-            assert note["alert"]["evidence"]["store"] == "plat-01/A1"
+            facts = note["alert"]["evidence"]["facts"]  # rendered for plat-01
+            assert (facts[0]["kind"], facts[0]["id"]) == ("Store", "plat-01/A1")
             assert note["alert"]["deadline"] and note["kind"] == "alert"
             assert note["id"].endswith(">party-plat-01")
             assert (await until_alert(reg_jj, alert_id))["id"].endswith(">reg-jj")

@@ -91,7 +91,8 @@ def test_signed_delivery_by_the_app_worker(graph: neo4j.Driver, hub_settings: Se
         payload = orjson.loads(first.body)
         assert payload["type"] == "alert.notification" and payload["party_id"] == PARTY
         assert payload["alert"]["uscc"] == IN_JJ and payload["alert"]["rule"] == "tobacco_online"
-        assert payload["alert"]["evidence"]["store"] == "plat-01/A1"
+        facts = payload["alert"]["evidence"]["facts"]  # rendered for plat-01
+        assert [(f["kind"], f["id"]) for f in facts][:1] == [("Store", "plat-01/A1")]
         assert first.headers["x-hub-delivery"] == payload["id"]
         assert first.headers["content-type"] == "application/json"
         wait_for(lambda: undelivered(graph, PARTY) == [])
