@@ -9,8 +9,9 @@ tokens the party must never receive (ids and values of rows outside its view, pr
 outside the allow-lists). And the schema itself is checked: a root field, an object type
 or a field without a visibility rule fails here.
 
-Subscription and webhook payloads and the credit explanation are rendered per reader by
-the derived-artefacts work; :func:`push_payload_cases` is the hook for their cases.
+Every subject is scored first, so the credit explanation and alert evidence (references
+rendered per reader) are part of every generated answer and scanned for hidden ids too;
+subscription and webhook payloads per recipient are tested in test_artefacts_visibility.py.
 """
 
 from __future__ import annotations
@@ -71,6 +72,16 @@ def policy_world(driver: neo4j.Driver, neo4j_conn: Any,
     wipe(driver, neo4j_conn.database)
     _SCOPES.clear()
     creds = build_policy_graph(driver, tmp)
+    # Score every subject: explanations and alert evidence (references to other parties'
+    # facts) then appear in every generated document, and assert_no_leak scans them.
+    from hub.credit.engine import rescore
+
+    codes, _, _ = driver.execute_query("MATCH (s:Subject) RETURN collect(s.uscc) AS c")
+    rescore(driver, neo4j_conn.database, codes[0]["c"], neighbours=False)
+    scored, _, _ = driver.execute_query(
+        "MATCH (c:CreditAssessment {current: true}) WHERE c.explanation_json IS NOT NULL "
+        "RETURN count(c) AS n")
+    assert scored[0]["n"] > 0, "the world's explanations must exist to be scanned"
     settings = make_settings(
         neo4j=Neo4jSettings(uri=neo4j_conn.uri, user=neo4j_conn.user,
                             password=neo4j_conn.password,  # type: ignore[arg-type]
@@ -578,13 +589,6 @@ def test_every_mutation_refused_without_its_operation(policy_world: World) -> No
 
 
 # -- 5. derived artefacts ------------------------------------------------------------
-
-def push_payload_cases() -> list[tuple[str, str]]:
-    """Hook for the per-reader rendering of subscription and webhook payloads and of the
-    explanation: (party, alert id) pairs to render and scan with :func:`assert_no_leak`
-    once that rendering has landed."""
-    return []
-
 
 def test_closed_store_past_grace_gives_the_status_view(policy_world: World) -> None:
     doc = """query($c: [String!]!) { complianceStatus(usccs: $c, purpose: ONBOARDING_CHECK) {
