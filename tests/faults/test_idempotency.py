@@ -119,12 +119,13 @@ def test_platform_action_key_is_claimed_too(world: World) -> None:
 
 
 def test_a_failed_write_does_not_poison_its_key(world: World) -> None:
-    # Refused by the graph (the alert is not about this subject) ...
+    # Refused: an alert id this platform was never notified of (answered like an unknown
+    # one, #11) ...
     bad = world.gql("party-plat-01", ACTION, {"k": "act-2", "u": IN_JJ, "alert": "AL-none"})
-    assert codes(bad.json()) == ["BAD_USER_INPUT"]
-    # ... refused by the scope check (not this platform's merchant) ...
+    assert codes(bad.json()) == ["NOT_FOUND"]
+    # ... refused by the scope check (not this platform's merchant; same answer) ...
     outside = world.gql("party-plat-01", ACTION, {"k": "act-2", "u": IN_JJ2})
-    assert codes(outside.json()) == ["FORBIDDEN"]
+    assert codes(outside.json()) == ["NOT_FOUND"]
     # ... the key is still free: a corrected request writes and is not a replay.
     ok = world.data("party-plat-01", ACTION, {"k": "act-2", "u": IN_WH})
     assert ok["recordPlatformAction"] == {"replayed": False, "created": 1,
