@@ -15,7 +15,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hub.errors import HubError
+from hub.local_process import free_port, pid_alive, port_open
 from hub.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -51,33 +51,6 @@ class ServerState:
 def cache_root() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "credit-hub"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child (exited, not yet reaped) still answers kill(0).
-    with contextlib.suppress(ChildProcessError, OSError):
-        done, _ = os.waitpid(pid, os.WNOHANG)
-        if done == pid:
-            return False
-    return True
-
-
-def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        return sock.connect_ex((host, port)) == 0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -110,7 +83,7 @@ class LocalNeo4j:
     def status(self) -> ServerState | None:
         """The running server's state, or ``None`` when no server answers."""
         state = self.read_state()
-        if state and _pid_alive(state.pid) and port_open(state.port):
+        if state and pid_alive(state.pid) and port_open(state.port):
             return state
         return None
 
@@ -214,7 +187,7 @@ class LocalNeo4j:
         running = self.status()
         if running:
             return running
-        stray = [pid for pid in self.launcher_pids() if _pid_alive(pid)]
+        stray = [pid for pid in self.launcher_pids() if pid_alive(pid)]
         if stray:
             raise HubError(
                 f"Another Neo4j process (pid {', '.join(map(str, stray))}) is using "
@@ -282,8 +255,8 @@ class LocalNeo4j:
     def stop(self, timeout: float = 60.0) -> bool:
         """Shut the server down cleanly; ``False`` if none was running."""
         state = self.read_state()
-        pids = {pid for pid in self.launcher_pids() if _pid_alive(pid)}
-        if state and _pid_alive(state.pid):
+        pids = {pid for pid in self.launcher_pids() if pid_alive(pid)}
+        if state and pid_alive(state.pid):
             pids.add(state.pid)
         for pid in pids:
             self._terminate(pid, timeout)
@@ -293,9 +266,9 @@ class LocalNeo4j:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _pid_alive(pid):
+        while time.monotonic() < deadline and pid_alive(pid):
             time.sleep(0.1)
-        if _pid_alive(pid):
+        if pid_alive(pid):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 

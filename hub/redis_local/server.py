@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hub.errors import HubError
+from hub.local_process import free_port, pid_alive
 from hub.settings import Settings
 
 # Servers started by this process: kept referenced so that a Popen is never collected
@@ -38,22 +39,6 @@ class RedisState:
     @property
     def url(self) -> str:
         return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _answers(state: RedisState, timeout: float = 0.5) -> bool:
@@ -83,7 +68,7 @@ class LocalRedis:
             state = RedisState(**json.loads(self.state_file.read_text(encoding="utf-8")))
         except (FileNotFoundError, ValueError, TypeError):
             return None
-        return state if _alive(state.pid) and _answers(state) else None
+        return state if pid_alive(state.pid) and _answers(state) else None
 
     def start(self, timeout: float = 30.0) -> RedisState:
         """Start the server (or reuse the running one) and wait until it answers."""
@@ -97,7 +82,7 @@ class LocalRedis:
                            "HUB_REDIS_URL to an existing Redis.")
         self.home.mkdir(parents=True, exist_ok=True)
         os.chmod(self.home, 0o700)
-        state = RedisState(pid=0, port=_free_port(), password=secrets.token_urlsafe(24),
+        state = RedisState(pid=0, port=free_port(), password=secrets.token_urlsafe(24),
                            log=str(self.log_file))
         conf = self.home / "redis.conf"
         conf.write_text("\n".join([
@@ -131,7 +116,7 @@ class LocalRedis:
             state = RedisState(**json.loads(self.state_file.read_text(encoding="utf-8")))
         except (FileNotFoundError, ValueError, TypeError):
             return False
-        if not _alive(state.pid):
+        if not pid_alive(state.pid):
             return False
         with contextlib.suppress(ProcessLookupError):
             os.kill(state.pid, signal.SIGTERM)
@@ -145,9 +130,9 @@ class LocalRedis:
             _STARTED.remove(ours[0])
             return True
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _alive(state.pid):
+        while time.monotonic() < deadline and pid_alive(state.pid):
             time.sleep(0.05)
         with contextlib.suppress(ProcessLookupError):
-            if _alive(state.pid):
+            if pid_alive(state.pid):
                 os.kill(state.pid, signal.SIGKILL)
         return True
