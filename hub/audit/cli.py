@@ -30,11 +30,18 @@ audit_app = typer.Typer(help="The access log: verify it, ask who read a subject,
 
 DirOption = Annotated[Path | None, typer.Option(
     "--dir", help="The audit directory (default: HUB_AUDIT_DIR, else <state_dir>/audit).")]
+DirsOption = Annotated[list[Path] | None, typer.Option(
+    "--dir", help="An audit directory; repeat it for every replica's chain (default: "
+                  "HUB_AUDIT_DIR, else <state_dir>/audit).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the records as JSON lines.")]
 
 
 def _directory(option: Path | None) -> Path:
     return option or audit_dir(get_settings())
+
+
+def _directories(option: list[Path] | None) -> list[Path]:
+    return list(option) if option else [audit_dir(get_settings())]
 
 
 def _show(record: AuditRecord, as_json: bool) -> None:
@@ -49,7 +56,7 @@ def _show(record: AuditRecord, as_json: bool) -> None:
 @audit_app.command("verify")
 @friendly
 def verify_command(
-    directory: DirOption = None,
+    directories: DirsOption = None,
     expect_head: Annotated[str | None, typer.Option(
         help="SEQ:HASH printed by an earlier verify; fails if that record is gone or "
              "changed (catches records cut off the end).")] = None,
@@ -62,7 +69,28 @@ def verify_command(
         help="The log's id in the anchors (default: HUB_AUDIT_LOG_ID, else this host); "
              "only needed for an empty log.")] = None,
 ) -> None:
-    """Recompute every hash and link, and compare with the Neo4j anchor; exit 1 if bad."""
+    """Recompute every hash and link, and compare with the Neo4j anchor; exit 1 if bad.
+    Several --dir (one per replica's chain) are each checked; any bad one fails."""
+    folders = _directories(directories)
+    if expect_head is not None and len(folders) > 1:
+        raise HubError("--expect-head names one chain's head", "give one --dir with it")
+    bad = 0
+    for folder in folders:
+        if len(folders) > 1:
+            typer.echo(f"== {folder}")
+        try:
+            _verify_one(folder, expect_head, anchor, require_anchor, log_id)
+        except typer.Exit as exit_:
+            if len(folders) == 1:
+                raise
+            bad += exit_.exit_code != 0
+    if bad:
+        typer.echo(f"{bad} of {len(folders)} chains failed")
+        raise typer.Exit(1)
+
+
+def _verify_one(folder: Path, expect_head: str | None, anchor: bool, require_anchor: bool,
+                log_id: str | None) -> None:
     from hub.audit.verify import open_log, verify
 
     expected: tuple[int, str] | None = None
@@ -72,7 +100,6 @@ def verify_command(
             raise HubError(f"--expect-head {expect_head!r} is not SEQ:HASH",
                            "copy the 'head' value printed by `hub audit verify`")
         expected = (int(seq), digest.lower())
-    folder = _directory(directory)
     anchors: list[Anchor] = []
     unchecked = "not asked for (--no-anchor)"
     if anchor:
@@ -130,15 +157,16 @@ def who_read_command(
     record_id: Annotated[str, typer.Argument(metavar="USCC",
                                              help="The subject's id (or any record id).")],
     since: Annotated[str | None, typer.Option(help="Only from this date/time on.")] = None,
-    directory: DirOption = None,
+    directories: DirsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the parties that received a subject's data: time, party, client, purpose, op."""
-    from hub.audit.query import parse_since, who_read
+    """List the parties that received a subject's data: time, party, client, purpose, op
+    (across every --dir given: one per replica's chain, merged by time)."""
+    from hub.audit.query import parse_since, who_read_all
 
     moment = parse_since(since) if since else None
     found = 0
-    for record in who_read(_directory(directory), record_id.strip(), moment):
+    for record in who_read_all(_directories(directories), record_id.strip(), moment):
         found += 1
         if as_json:
             _show(record, as_json=True)

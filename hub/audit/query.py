@@ -7,8 +7,9 @@ reads backwards from the end, so its cost depends on ``n``, not on the log's siz
 
 from __future__ import annotations
 
+import heapq
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 import orjson
@@ -37,6 +38,13 @@ def who_read(directory: str | os.PathLike[str], record_id: str,
         if since is not None and datetime.fromisoformat(record.time) < since:
             continue
         yield record
+
+
+def who_read_all(directories: Iterable[str | os.PathLike[str]], record_id: str,
+                 since: datetime | None = None) -> Iterator[AuditRecord]:
+    """:func:`who_read` across several chains (one per replica), merged by time."""
+    return heapq.merge(*(who_read(d, record_id, since) for d in directories),
+                       key=lambda record: record.time)
 
 
 def tail(directory: str | os.PathLike[str], n: int = 10) -> list[AuditRecord]:

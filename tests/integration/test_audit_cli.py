@@ -91,3 +91,30 @@ def test_bench_runs_in_a_scratch_directory(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "concurrency    1" in result.stdout and "concurrency    8" in result.stdout
     assert list(tmp_path.iterdir()) == []  # scratch removed, the real log untouched
+
+
+def test_every_replica_chain_is_verified_and_read(tmp_path: Path) -> None:
+    """One chain per replica: verify checks each --dir, who-read merges them by time."""
+    first, second = tmp_path / "hub-1", tmp_path / "hub-2"
+    write_log(first, 3)
+    write_log(second, 6)
+    both = ["--dir", str(first), "--dir", str(second)]
+    ok = audit("verify", *both, directory=first)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "3 records, chain intact" in ok.stdout and "6 records, chain intact" in ok.stdout
+
+    code = "913300000000000000"  # released once in each chain (sample 0)
+    merged = audit("who-read", code, *both, directory=first)
+    assert merged.returncode == 0, merged.stderr
+    rows = [line.split("\t") for line in merged.stdout.splitlines() if line]
+    assert len(rows) == 2 and [r[0] for r in rows] == sorted(r[0] for r in rows)
+    assert "2 record(s) released" in merged.stderr
+    alone = audit("who-read", code, "--dir", str(first), directory=first)
+    assert "1 record(s) released" in alone.stderr
+
+    lines = journal.log_file(second).read_bytes().splitlines(keepends=True)
+    journal.log_file(second).write_bytes(b"".join(lines[:2] + lines[3:]))
+    broken = audit("verify", *both, directory=first)
+    assert broken.returncode == 1
+    assert "3 records, chain intact" in broken.stdout  # the good chain is still reported
+    assert "1 of 2 chains failed" in broken.stdout
