@@ -66,7 +66,7 @@ $(BIN)/.bench-installed: $(BIN)/.installed requirements/bench.lock
 # A deliberate upgrade: re-resolve every lock within pyproject.toml's bounds, then run
 # `make test` before committing the new locks.
 lock: venv
-	$(PIP) 'uv>=0.9,<1'
+	$(PIP) 'uv==0.13.9'  # the resolver itself, pinned too
 	$(BIN)/uv pip compile -q --upgrade --generate-hashes --python-version 3.11 pyproject.toml -o requirements/runtime.lock
 	$(BIN)/uv pip compile -q --upgrade --generate-hashes --python-version 3.11 --extra dev pyproject.toml -o requirements/dev.lock
 	$(BIN)/uv pip compile -q --upgrade --generate-hashes --python-version 3.11 --extra dev --extra bench pyproject.toml -o requirements/bench.lock
