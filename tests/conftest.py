@@ -15,10 +15,10 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import neo4j
 import pytest
@@ -30,6 +30,7 @@ from hub.neo4j_local import LocalNeo4j
 from hub.settings import PROJECT_ROOT, Neo4jSettings, Settings
 
 TEST_HOME = PROJECT_ROOT / ".hub" / "test-neo4j"
+T = TypeVar("T")
 
 
 def make_settings(**overrides: object) -> Settings:
@@ -135,20 +136,49 @@ def live_server(settings: Settings) -> Iterator[str]:
         yield url
 
 
+def wait_until(check: Callable[[], T | None], timeout: float = 90.0,
+               what: str = "the condition", every: float = 0.05) -> T:
+    """Poll ``check`` until it returns something truthy (returned) or ``timeout`` seconds
+    pass (AssertionError naming ``what``): the suite's one way to wait on a condition."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(every)
+
+
+def wait_ready(base: str, proc: Any, log: Path, timeout: float = 120.0) -> None:
+    """Wait until the hub process ``proc`` (serving at ``base``) answers /readyz with 200;
+    fail with its log if it exits or the time runs out."""
+    import httpx
+
+    def ready() -> bool:
+        assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")
+        try:
+            return httpx.get(f"{base}/readyz", timeout=5).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_until(ready, timeout, f"{base} to be ready")
+
+
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run an ASGI app under a real uvicorn on a free loopback port; yields its base URL."""
+def serve(app: Any, **options: Any) -> Iterator[str]:
+    """Run an ASGI app under a real uvicorn on a free loopback port (extra ``options`` go
+    to ``uvicorn.Config``); yields its base URL."""
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
+                            **{"lifespan": "on", **options})
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 180  # generous: start-up is slow on a loaded machine
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the app did not start")
-        time.sleep(0.05)
+    # generous: start-up is slow on a loaded machine
+    wait_until(lambda: server.started or not thread.is_alive(), 180, "the app to start")
+    if not server.started:
+        raise RuntimeError("the app did not start")
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

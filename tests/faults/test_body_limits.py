@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,14 +15,13 @@ from contextlib import contextmanager
 import httpx
 import orjson
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
 from hub.api.serving import HeadDeadline, uvicorn_options
 from hub.settings import Settings
-from tests.conftest import free_port
+from tests.conftest import serve
 
 LIMIT = 64 * 1024
 TIMEOUT = 1.0
@@ -38,21 +36,9 @@ def hardened(settings: Settings) -> Iterator[int]:
     """The app under uvicorn with ``hub serve``'s options; yields the port."""
     from hub.app import create_app
 
-    port = free_port()
     options = {**uvicorn_options(settings), "http": QuickHeadDeadline}
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="warning", **options))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the app did not start"
-        time.sleep(0.05)
-    try:
-        yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    with serve(create_app(settings), **options) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ import orjson
 
 from hub.audit import query_hash
 from hub.graph.driver import Connection
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_until
 from tests.integration.api_world import IN_JJ, World, world
 
 __all__ = ["world"]
@@ -46,15 +45,15 @@ def test_kill_under_load_leaves_no_unrecorded_response(world: World, tmp_path: P
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_DEADLINE
-        while True:
+
+        def healthy() -> bool:
+            assert server.poll() is None, "hub did not start"
             try:
-                if httpx.get(f"{url}/healthz", timeout=10).status_code == 200:
-                    break
+                return httpx.get(f"{url}/healthz", timeout=10).status_code == 200
             except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, "hub did not start"
-            time.sleep(0.2)
+                return False
+
+        wait_until(healthy, START_DEADLINE, "the hub to start")
 
         received: list[dict[str, object]] = []  # the variables of each answered request
         lock = threading.Lock()

@@ -8,13 +8,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from hub.audit.log import AuditLog
 from hub.audit.query import tail
 from hub.audit.verify import records, verify
 from hub.settings import PROJECT_ROOT
+from tests.conftest import wait_until
 
 # A child that appends from several tasks and prints "seq hash" the moment each append
 # returns (i.e. once the record is acknowledged as durable). count < 0: forever.
@@ -71,11 +71,14 @@ def test_two_processes_keep_one_linear_chain(tmp_path: Path) -> None:
     gate.mkdir()
     parties = ("alpha", "beta")
     children = [appender(tmp_path, directory, party, 400, 4, gate) for party in parties]
-    deadline = time.monotonic() + 300  # interpreters start slowly on a loaded machine
-    while not all((gate / party).exists() for party in parties):
-        assert time.monotonic() < deadline and all(c.poll() is None for c in children), \
+
+    def both_ready() -> bool:
+        assert all(c.poll() is None for c in children), \
             [c.communicate() for c in children if c.poll() is not None]
-        time.sleep(0.01)
+        return all((gate / party).exists() for party in parties)
+
+    # interpreters start slowly on a loaded machine
+    wait_until(both_ready, 300, "both appenders to open the log", every=0.01)
     (gate / "go").touch()  # both are up with the log open: start together
     outputs = [child.communicate(timeout=300) for child in children]
     for child, (_, err) in zip(children, outputs, strict=True):

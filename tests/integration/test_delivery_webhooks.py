@@ -40,6 +40,7 @@ from hub.delivery.worker import RoundSummary, WebhookWorker
 from hub.graph.driver import Connection, async_driver
 from hub.policy.compiled import PartyIdentity, PolicyBook
 from hub.settings import Settings
+from tests.conftest import wait_until
 from tests.integration.api_world import IN_JJ, build_graph
 from tests.integration.delivery_world import (
     audit_lines,
@@ -53,13 +54,7 @@ PARTY = "party-plat-01"
 
 
 def wait_for(check: Any, seconds: float = 90) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("timed out")
+    return wait_until(check, seconds, "the deliveries")
 
 
 def test_signed_delivery_by_the_app_worker(graph: neo4j.Driver, hub_settings: Settings,

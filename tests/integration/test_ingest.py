@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ import pytest
 from hub.graph.driver import Connection
 from hub.identity import resident_id, uscc
 from hub.ingest import IngestOptions, IngestSummary, ingest
+from tests.conftest import wait_until
 
 KEY = b"test-pii-key-not-for-production"
 A = uscc.make("91510104MA6C00010")
@@ -211,8 +211,8 @@ def test_replay_changes_nothing(parties: neo4j.Driver, tmp_path: Path) -> None:
     before = graph_counts(parties)
     prov = one(parties, "MATCH (s:Subject {uscc: $a}) RETURN s.first_seen AS f, "
                         "s.received_at AS r, s.last_seen AS l, s.src_record AS src", a=A)
-    while datetime.now(UTC).isoformat() <= str(prov["r"]):  # the clock has moved on
-        time.sleep(0.001)
+    wait_until(lambda: datetime.now(UTC).isoformat() > str(prov["r"]), 5,
+               "the clock to move on", every=0.001)
     second = run(parties, "registry", path)
     assert (first.created, first.unchanged) == (3, 0)
     assert (second.created, second.updated, second.unchanged) == (0, 0, 3)

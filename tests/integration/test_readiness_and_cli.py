@@ -6,10 +6,10 @@ stop and restart it without disturbing the session's database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -17,7 +17,7 @@ import neo4j
 import pytest
 
 from hub.graph.driver import Connection
-from tests.conftest import live_server, make_settings
+from tests.conftest import live_server, make_settings, wait_until
 
 
 def hub_cli(*args: str, state_dir: Path, extra_env: dict[str, str] | None = None,
@@ -31,12 +31,17 @@ def hub_cli(*args: str, state_dir: Path, extra_env: dict[str, str] | None = None
 
 
 def wait_for_status(url: str, expected: int, timeout: float = 120.0) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    while True:
-        response = httpx.get(url, timeout=10)
-        if response.status_code == expected or time.monotonic() > deadline:
-            return response
-        time.sleep(0.25)
+    """The first answer with ``expected`` status, or the last one when time runs out (the
+    caller's assertion then shows it)."""
+    last: list[httpx.Response] = []
+
+    def answered() -> bool:
+        last[:] = [httpx.get(url, timeout=10)]
+        return last[0].status_code == expected
+
+    with contextlib.suppress(AssertionError):  # out of time: the caller shows the answer
+        wait_until(answered, timeout, f"{url} to answer {expected}", every=0.25)
+    return last[0]
 
 
 def test_cli_lifecycle_and_readiness(tmp_path: Path) -> None:

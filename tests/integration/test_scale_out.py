@@ -21,7 +21,7 @@ import orjson
 import pytest
 
 from hub.graph.driver import Connection
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_ready, wait_until
 from tests.integration.auth_fixtures import access_token, register
 
 RATE, BURST = 0.5, 10.0  # slow refill: unshared buckets would let ~2 × BURST through
@@ -32,19 +32,6 @@ ASK = {"query": '{ complianceStatus(usccs: ["91510100MA61234567"], purpose: SUPE
 
 def hub_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "hub.cli", *args]
-
-
-def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, log.read_text(encoding="utf-8", errors="replace")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"{base} never became ready:\n{log.read_text(encoding='utf-8')}")
 
 
 @pytest.fixture
@@ -143,16 +130,12 @@ def test_two_replicas_share_the_rate_and_survive_a_kill(
                  if r["operation"] == "complianceStatus" and r["outcome"] == "allowed"]
     assert len(a_allowed) >= served_by_a
     # Both replicas run the scheduler; escalation ran once between them, not once each.
-    deadline = time.monotonic() + 60
-    runs = None
-    while time.monotonic() < deadline:
+    def escalation_runs() -> int | None:
         records, _, _ = graph.execute_query(
             "MATCH (l:JobLease {id: 'escalation'}) RETURN l.runs AS runs")
-        runs = records[0]["runs"] if records else None
-        if runs:
-            break
-        time.sleep(0.1)
-    assert runs == 1
+        return records[0]["runs"] if records else None
+
+    assert wait_until(escalation_runs, 60, "the scheduled escalation") == 1
     for name in ("a", "b"):
         verified = subprocess.run(hub_cmd("audit", "verify", "--dir", audit_dirs[name]),
                                   env=env, capture_output=True, text=True, timeout=120)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import pytest
 
 from hub.graph.driver import Connection
 from hub.settings import PROJECT_ROOT
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_ready
 
 
 def run(cmd: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -75,18 +74,7 @@ def test_installed_wheel_migrates_and_serves(installed: Path, neo4j_conn: Connec
                               stdout=log, stderr=subprocess.STDOUT)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
-        ready = None
-        while time.monotonic() < deadline and server.poll() is None:
-            try:
-                ready = httpx.get(f"{base}/readyz", timeout=5)
-                if ready.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        assert ready is not None and ready.status_code == 200, (
-            (tmp_path / "serve.log").read_text())
+        wait_ready(base, server, tmp_path / "serve.log")
         answer = httpx.post(f"{base}/graphql", json={"query": "{ version }"}, timeout=10)
         assert answer.status_code == 200 and answer.json()["data"]["version"]
     finally:
